@@ -1,0 +1,30 @@
+// Shared jest settings: TypeScript compiled by swc to native ESM (got is ESM-only),
+// workspace packages (directory = name without the scope) resolved to their sources so tests need no build.
+import { dirname, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+export function preset(configUrl, overrides = {}) {
+  const dir = dirname(fileURLToPath(configUrl));
+  return {
+    displayName: basename(dir),
+    rootDir: dir,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+    extensionsToTreatAsEsm: ['.ts'],
+    transform: {
+      '^.+\\.ts$': ['@swc/jest', {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'es6' },
+        sourceMaps: 'inline',
+      }],
+    },
+    moduleNameMapper: {
+      '^@outboundiq/([a-z-]+)$': `${root}/packages/$1/src/index.ts`,
+      '^(\\.{1,2}/.*)\\.js$': '$1',
+    },
+    testTimeout: 30_000,
+    ...overrides,
+  };
+}

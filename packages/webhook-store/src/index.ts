@@ -1,0 +1,2 @@
+export { createWebhookStore, enabledWebhookIds, WebhookLimitError } from './store.js';
+export type { WebhookStore, WebhookStoreDeps, WebhookWithSecret } from './store.js';

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import {
+  MAX_WEBHOOKS_PER_COMPANY,
+  OiqError,
+  generateSigningSecret,
+  type Keys,
+  type Redis,
+  type SecretBox,
+  type Webhook,
+  type WebhookCreate,
+  type WebhookUpdate,
+} from '@outboundiq/core';
+import { CREATE_SCRIPT, DELETE_SCRIPT, PATCH_SCRIPT } from './scripts.js';
+
+/** A 4th webhook for a company. */
+export class WebhookLimitError extends OiqError {
+  constructor(companySlug: string) {
+    super(`company ${companySlug} already has ${MAX_WEBHOOKS_PER_COMPANY} webhooks, the most allowed`);
+  }
+}
+
+/** What Redis holds for a webhook: the API view plus the sealed secret, never the secret itself. */
+interface WebhookRecord extends Webhook {
+  sealedSecret: string;
+}
+
+/** A webhook with its signing secret in clear, for the one moment the sender signs with it. */
+export interface WebhookWithSecret {
+  webhook: Webhook;
+  signingSecret: string;
+}
+
+export interface WebhookStoreDeps {
+  redis: Redis;
+  keys: Keys;
+  secretBox: SecretBox;
+  now?: () => Date;
+}
+
+type StoreClient = Redis & {
+  oiqWebhookCreate(hash: string, enabled: string, company: string, id: string, record: string, limit: number): Promise<number>;
+  oiqWebhookPatch(hash: string, enabled: string, company: string, id: string, fields: string): Promise<string | null>;
+  oiqWebhookDelete(hash: string, enabled: string, company: string, id: string): Promise<number>;
+};
+
+export type WebhookStore = ReturnType<typeof createWebhookStore>;
+
+export function createWebhookStore(deps: WebhookStoreDeps) {
+  const { keys, secretBox } = deps;
+  const now = deps.now ?? (() => new Date());
+  const redis = deps.redis as StoreClient;
+  if (typeof redis.oiqWebhookCreate !== 'function') {
+    redis.defineCommand('oiqWebhookCreate', { numberOfKeys: 2, lua: CREATE_SCRIPT });
+    redis.defineCommand('oiqWebhookPatch', { numberOfKeys: 2, lua: PATCH_SCRIPT });
+    redis.defineCommand('oiqWebhookDelete', { numberOfKeys: 2, lua: DELETE_SCRIPT });
+  }
+
+  const patch = async (company: string, id: string, fields: Partial<WebhookRecord>): Promise<WebhookRecord | null> => {
+    const raw = await redis.oiqWebhookPatch(keys.webhooks(company), keys.enabledCompanies(), company, id, JSON.stringify(fields));
+    return raw === null ? null : (JSON.parse(raw) as WebhookRecord);
+  };
+
+  const getRecord = async (company: string, id: string): Promise<WebhookRecord | null> => {
+    const raw = await redis.hget(keys.webhooks(company), id);
+    return raw === null ? null : (JSON.parse(raw) as WebhookRecord);
+  };
+
+  return {
+    /** Creates a webhook and returns its signing secret: the only time it is ever shown. */
+    async create(company: string, input: WebhookCreate): Promise<WebhookWithSecret> {
+      const id = `wh_${randomBytes(12).toString('hex')}`;
+      const signingSecret = generateSigningSecret();
+      const at = now().toISOString();
+      const record: WebhookRecord = {
+        id,
+        companySlug: company,
+        name: input.name,
+        url: input.url,
+        headers: input.headers,
+        enabled: input.enabled,
+        createdAt: at,
+        updatedAt: at,
+        sealedSecret: secretBox.seal(signingSecret, id),
+      };
+      const created = await redis.oiqWebhookCreate(
+        keys.webhooks(company), keys.enabledCompanies(), company, id, JSON.stringify(record), MAX_WEBHOOKS_PER_COMPANY,
+      );
+      if (created === -1) throw new WebhookLimitError(company);
+      return { webhook: toWebhook(record), signingSecret };
+    },
+
+    /** Oldest first. */
+    async list(company: string): Promise<Webhook[]> {
+      const raw = await redis.hvals(keys.webhooks(company));
+      return raw
+        .map((r) => toWebhook(JSON.parse(r) as WebhookRecord))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    },
+
+    async get(company: string, id: string): Promise<Webhook | null> {
+      const record = await getRecord(company, id);
+      return record && toWebhook(record);
+    },
+
+    async update(company: string, id: string, change: WebhookUpdate): Promise<Webhook | null> {
+      const fields: Partial<WebhookRecord> = { updatedAt: now().toISOString() };
+      if (change.name !== undefined) fields.name = change.name;
+      if (change.url !== undefined) fields.url = change.url;
+      if (change.headers !== undefined) fields.headers = change.headers;
+      if (change.enabled !== undefined) fields.enabled = change.enabled;
+      const record = await patch(company, id, fields);
+      return record && toWebhook(record);
+    },
+
+    /** A new secret; the old one signs nothing from the moment this resolves. */
+    async rotateSecret(company: string, id: string): Promise<string | null> {
+      const signingSecret = generateSigningSecret();
+      const record = await patch(company, id, { sealedSecret: secretBox.seal(signingSecret, id), updatedAt: now().toISOString() });
+      return record === null ? null : signingSecret;
+    },
+
+    async delete(company: string, id: string): Promise<boolean> {
+      return (await redis.oiqWebhookDelete(keys.webhooks(company), keys.enabledCompanies(), company, id)) === 1;
+    },
+
+    /** For the sender, at send time: the webhook and its secret, or null if it is gone. */
+    async loadForDelivery(company: string, id: string): Promise<WebhookWithSecret | null> {
+      const record = await getRecord(company, id);
+      if (record === null) return null;
+      return { webhook: toWebhook(record), signingSecret: secretBox.open(record.sealedSecret, record.id) };
+    },
+  };
+}
+
+/** Parses the stored JSON values of `keys.webhooks(c)` (HGETALL/HVALS) into the ids of enabled webhooks. */
+export function enabledWebhookIds(values: readonly string[]): string[] {
+  return values
+    .map((raw) => JSON.parse(raw) as WebhookRecord)
+    .filter((r) => r.enabled)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+    .map((r) => r.id);
+}
+
+function toWebhook(record: WebhookRecord): Webhook {
+  return {
+    id: record.id,
+    companySlug: record.companySlug,
+    name: record.name,
+    url: record.url,
+    headers: record.headers,
+    enabled: record.enabled,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
