@@ -1,0 +1,87 @@
+import type { HostCheck, Logger, Redis } from '@outboundiq/core';
+import { WebhookLimitError, type WebhookStore } from '@outboundiq/webhook-store';
+import type { Queue } from 'bullmq';
+import Fastify, { type FastifyError } from 'fastify';
+import { createAuthHook } from './auth.js';
+import { BOARD_PATH, boardRoutes } from './board.js';
+import { ApiError, invalidRequest, notFound } from './errors.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { createReadiness, healthRoutes, type Readiness } from './routes/health.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+/** A webhook body is a few KB at most (2,048-character URL, 10 headers of 1 KB). */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface AppDeps {
+  store: WebhookStore;
+  /** Pinged by /readyz. */
+  redis: Pick<Redis, 'ping'>;
+  /** Every queue of the system, shown by the dashboard. */
+  queues: readonly Queue[];
+  logger: Logger;
+  config: {
+    /** ADMIN_API_TOKENS. */
+    adminTokens: readonly string[];
+    /** Refuses webhook hosts (private networks); absent when they are allowed. */
+    checkHost?: HostCheck | undefined;
+    readyPingTimeoutMs?: number;
+  };
+  /** Turned off by the shutdown sequence; a fresh one (ready) by default. */
+  readiness?: Readiness;
+}
+
+/** The admin API and dashboard, not listening: main.ts listens, tests use `inject`. */
+export function buildApp(deps: AppDeps) {
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: BODY_LIMIT_BYTES });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const apiError = toApiError(err);
+    if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed');
+    return reply.code(apiError.statusCode).send(apiError.toBody());
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(notFound('route').toBody()));
+
+  // JSON only, and an empty body counts as none (POST rotate-secret takes no body, whatever curl sends).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    parseJson(request, body.toString(), (err: Error | null, value?: unknown) => {
+      if (err) done(invalidRequest([{ field: 'body', message: 'is not valid JSON' }]), undefined);
+      else done(null, value);
+    });
+  });
+
+  app.addHook('onRequest', createAuthHook({ tokens: deps.config.adminTokens, browserPrefix: BOARD_PATH }));
+
+  const openApi = buildOpenApiDocument();
+  app.get('/v1/openapi.json', { config: { public: true } }, async () => openApi);
+  app.register(healthRoutes, {
+    redis: deps.redis,
+    readiness: deps.readiness ?? createReadiness(),
+    pingTimeoutMs: deps.config.readyPingTimeoutMs ?? 1_000,
+  });
+  app.register(webhookRoutes, { store: deps.store, checkHost: deps.config.checkHost });
+  app.register(boardRoutes, { queues: deps.queues });
+  return app;
+}
+
+export type AdminApp = ReturnType<typeof buildApp>;
+
+/** Maps whatever a handler or fastify threw onto the contract's status codes and error body. */
+function toApiError(err: FastifyError): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof WebhookLimitError) return new ApiError(409, 'webhook_limit_reached', err.message);
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return invalidRequest([{ field: 'body', message: 'content type must be application/json' }]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return invalidRequest([{ field: 'body', message: `must be at most ${BODY_LIMIT_BYTES} bytes` }]);
+  }
+  // Other framework 4xx (bad content length, bad URL...): the request itself is broken. Their
+  // message is not echoed, as it can quote what the caller sent.
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return new ApiError(400, 'invalid_request', 'the request is malformed');
+  }
+  return new ApiError(500, 'internal_error', 'internal error');
+}

@@ -1,0 +1,28 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyPluginAsync } from 'fastify';
+
+export const BOARD_PATH = '/admin/queues';
+
+export interface BoardOptions {
+  /** Every queue of the system; each gets a tab. */
+  queues: readonly Queue[];
+}
+
+/**
+ * Bull Board, read-only: operators watch deliveries and read why one failed (its failedReason).
+ * A failed delivery is given up for good (CONTRACT section 1); re-sending one is a product decision,
+ * not a dashboard button. Authentication is the app's own onRequest hook, which runs first.
+ */
+export const boardRoutes: FastifyPluginAsync<BoardOptions> = async (app, { queues }) => {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'outboundIQ' } },
+  });
+  await app.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
+};

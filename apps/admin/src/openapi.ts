@@ -1,0 +1,125 @@
+import {
+  companySlugSchema,
+  webhookCreateSchema,
+  webhookHeadersSchema,
+  webhookIdSchema,
+  webhookNameSchema,
+  webhookUpdateSchema,
+  webhookUrlSchema,
+  type Webhook,
+} from '@outboundiq/core';
+import { z } from 'zod';
+import { API_ERROR_CODES } from './errors.js';
+
+/** The webhook as answered (core's `Webhook`), spelt in zod only so it can be described. */
+const webhookSchema = z.object({
+  id: webhookIdSchema,
+  companySlug: companySlugSchema,
+  name: webhookNameSchema,
+  url: webhookUrlSchema(),
+  headers: webhookHeadersSchema,
+  enabled: z.boolean(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+}) satisfies z.ZodType<Webhook>;
+
+const signingSecretSchema = z.object({
+  signingSecret: z.string().describe('Shown only here and in the create answer; store it now.'),
+});
+
+const errorSchema = z.object({
+  error: z.object({
+    code: z.enum(API_ERROR_CODES),
+    message: z.string(),
+    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/** JSON Schema 2020-12, which OpenAPI 3.1 uses as is. Requests are described as sent, answers as received. */
+function describe(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const error = (description: string) => ({ description, ...json(ref('Error')) });
+
+const errors = {
+  400: error('invalid_request: the message names the field'),
+  401: error('unauthorized'),
+  404: error('not_found (also for another company\'s webhook)'),
+};
+const publicRoute = { security: [] };
+
+function param(name: string, schema: z.ZodType) {
+  return { name, in: 'path', required: true, schema: describe(schema, 'input') };
+}
+
+/** Builds the OpenAPI 3.1 document of the admin API from the same schemas that validate requests. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  const company = param('companySlug', companySlugSchema);
+  const webhook = param('webhookId', webhookIdSchema);
+  const webhookAnswer = (description: string) => ({ description, ...json(ref('Webhook')) });
+  return {
+    openapi: '3.1.0',
+    info: { title: 'outboundIQ webhooks admin API', version: '1.0.0' },
+    security: [{ bearerAuth: [] }],
+    paths: {
+      '/v1/companies/{companySlug}/webhooks': {
+        parameters: [company],
+        post: {
+          summary: 'Create a webhook (at most 3 per company)',
+          requestBody: { required: true, ...json(ref('WebhookCreate')) },
+          responses: {
+            201: { description: 'The webhook and its signing secret', ...json(ref('WebhookWithSecret')) },
+            ...errors,
+            409: error('webhook_limit_reached'),
+          },
+        },
+        get: {
+          summary: 'List the company\'s webhooks, oldest first',
+          responses: { 200: { description: 'The webhooks, never a secret', ...json(ref('WebhookList')) }, ...errors },
+        },
+      },
+      '/v1/companies/{companySlug}/webhooks/{webhookId}': {
+        parameters: [company, webhook],
+        get: { summary: 'Read one webhook', responses: { 200: webhookAnswer('The webhook, never its secret'), ...errors } },
+        patch: {
+          summary: 'Change any of name, url, headers, enabled',
+          requestBody: { required: true, ...json(ref('WebhookUpdate')) },
+          responses: { 200: webhookAnswer('The changed webhook'), ...errors },
+        },
+        delete: { summary: 'Delete a webhook and its secret', responses: { 204: { description: 'Deleted' }, ...errors } },
+      },
+      '/v1/companies/{companySlug}/webhooks/{webhookId}/rotate-secret': {
+        parameters: [company, webhook],
+        post: {
+          summary: 'Replace the signing secret; the old one stops at once',
+          responses: { 200: { description: 'The new secret', ...json(ref('SigningSecret')) }, ...errors },
+        },
+      },
+      '/healthz': { get: { ...publicRoute, summary: 'Alive', responses: { 200: { description: 'Alive' } } } },
+      '/readyz': {
+        get: {
+          ...publicRoute,
+          summary: 'Ready: Redis answers and the process is not shutting down',
+          responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready' } },
+        },
+      },
+      '/v1/openapi.json': { get: { ...publicRoute, summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
+    },
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of ADMIN_API_TOKENS' } },
+      schemas: {
+        WebhookCreate: describe(webhookCreateSchema(), 'input'),
+        WebhookUpdate: describe(webhookUpdateSchema(), 'input'),
+        Webhook: describe(webhookSchema, 'output'),
+        WebhookWithSecret: describe(webhookSchema.extend(signingSecretSchema.shape), 'output'),
+        WebhookList: describe(z.object({ webhooks: z.array(webhookSchema) }), 'output'),
+        SigningSecret: describe(signingSecretSchema, 'output'),
+        Error: describe(errorSchema, 'output'),
+      },
+    },
+  };
+}

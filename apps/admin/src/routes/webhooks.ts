@@ -1,0 +1,100 @@
+import {
+  companySlugSchema,
+  issuesOf,
+  webhookCreateSchema,
+  webhookIdSchema,
+  webhookUpdateSchema,
+  type HostCheck,
+  type Webhook,
+} from '@outboundiq/core';
+import type { WebhookStore } from '@outboundiq/webhook-store';
+import type { FastifyPluginAsync } from 'fastify';
+import type { z } from 'zod';
+import { invalidRequest, notFound } from '../errors.js';
+
+export interface WebhookRoutesOptions {
+  store: WebhookStore;
+  checkHost?: HostCheck | undefined;
+}
+
+interface CompanyParams {
+  companySlug: string;
+}
+interface WebhookParams extends CompanyParams {
+  webhookId: string;
+}
+
+const BASE = '/v1/companies/:companySlug/webhooks';
+
+export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, { store, checkHost }) => {
+  const createSchema = webhookCreateSchema({ checkHost });
+  const updateSchema = webhookUpdateSchema({ checkHost });
+
+  // Answers may hold a signing secret or customer headers: no cache may keep them.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  app.post<{ Params: CompanyParams }>(BASE, async (request, reply) => {
+    const company = companyOf(request.params);
+    const input = parseBody(createSchema, request.body);
+    const { webhook, signingSecret } = await store.create(company, input);
+    return reply.code(201).send({ ...webhook, signingSecret });
+  });
+
+  app.get<{ Params: CompanyParams }>(BASE, async (request) => {
+    const webhooks = await store.list(companyOf(request.params));
+    return { webhooks };
+  });
+
+  app.get<{ Params: WebhookParams }>(`${BASE}/:webhookId`, async (request) => {
+    const { company, id } = webhookOf(request.params);
+    return found(await store.get(company, id));
+  });
+
+  app.patch<{ Params: WebhookParams }>(`${BASE}/:webhookId`, async (request) => {
+    const { company, id } = webhookOf(request.params);
+    const change = parseBody(updateSchema, request.body);
+    return found(await store.update(company, id, change));
+  });
+
+  app.post<{ Params: WebhookParams }>(`${BASE}/:webhookId/rotate-secret`, async (request) => {
+    const { company, id } = webhookOf(request.params);
+    const signingSecret = await store.rotateSecret(company, id);
+    if (signingSecret === null) throw notFound('webhook');
+    return { signingSecret };
+  });
+
+  app.delete<{ Params: WebhookParams }>(`${BASE}/:webhookId`, async (request, reply) => {
+    const { company, id } = webhookOf(request.params);
+    if (!(await store.delete(company, id))) throw notFound('webhook');
+    return reply.code(204).send();
+  });
+};
+
+function companyOf(params: CompanyParams): string {
+  const result = companySlugSchema.safeParse(params.companySlug);
+  if (!result.success) throw invalidRequest(issuesOf(result.error, ['companySlug']));
+  return result.data;
+}
+
+/** A malformed id is a 404 like any unknown one: an id is opaque to callers. */
+function webhookOf(params: WebhookParams): { company: string; id: string } {
+  const company = companyOf(params);
+  if (!webhookIdSchema.safeParse(params.webhookId).success) throw notFound('webhook');
+  return { company, id: params.webhookId };
+}
+
+function found(webhook: Webhook | null): Webhook {
+  if (webhook === null) throw notFound('webhook');
+  return webhook;
+}
+
+/** Issues about the body as a whole (not an object, nothing to change) are reported on `body`. */
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw invalidRequest(issuesOf(result.error).map((i) => (i.field === '' ? { ...i, field: 'body' } : i)));
+  }
+  return result.data;
+}
