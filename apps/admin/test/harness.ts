@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import { QUEUE_NAMES, SecretBox, createKeys, createLogger, createRedisClient, type HostCheck } from '@outboundiq/core';
+import { createWebhookStore } from '@outboundiq/webhook-store';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { buildApp, type AdminApp } from '../src/app.js';
+import { createReadiness, type Readiness } from '../src/routes/health.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TOKENS = ['token-alpha-0123456789', 'token-beta-9876543210'] as const;
+export const AUTH = { authorization: `Bearer ${TOKENS[0]}` };
+
+export interface Harness {
+  prefix: string;
+  app: AdminApp;
+  redis: Redis;
+  queue: Queue;
+  store: ReturnType<typeof createWebhookStore>;
+  readiness: Readiness;
+  /** Every log line the app wrote, as written. */
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+/** A real app on the real Redis under a key prefix of its own; `close` deletes every key it made. */
+export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'> } = {}): Harness {
+  const prefix = `test-admin-${name}-${process.pid}-${Date.now()}`;
+  const keys = createKeys(prefix);
+  const logLines: string[] = [];
+  const logger = createLogger({ name: 'admin-test', level: 'trace' }, { write: (line: string) => void logLines.push(line) });
+  const redis = createRedisClient({ url: REDIS_URL, role: 'publisher', name: 'admin-test' });
+  const queueConnection = createRedisClient({ url: REDIS_URL, role: 'worker', name: 'admin-test-queue' });
+  const queue = new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: keys.bullPrefix() });
+  const store = createWebhookStore({ redis, keys, secretBox: new SecretBox(randomBytes(32)) });
+  const readiness = createReadiness();
+  const app = buildApp({
+    store,
+    redis: options.pingRedis ?? redis,
+    queues: [queue],
+    logger,
+    readiness,
+    config: { adminTokens: [...TOKENS], checkHost: options.checkHost, readyPingTimeoutMs: 300 },
+  });
+  return {
+    prefix,
+    app,
+    redis,
+    queue,
+    store,
+    readiness,
+    logLines,
+    async close() {
+      await app.close();
+      await queue.close();
+      await deleteKeys(redis, prefix);
+      await Promise.all([redis.quit(), queueConnection.quit()]);
+    },
+  };
+}
+
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) await redis.del(...found);
+  } while (cursor !== '0');
+}
+
+export const validWebhook = (overrides: Record<string, unknown> = {}) => ({
+  name: 'CRM',
+  url: 'https://hooks.example.com/outboundiq',
+  headers: { 'X-Api-Key': 'k-123' },
+  ...overrides,
+});
