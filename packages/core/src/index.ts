@@ -9,3 +9,4 @@ export * from './config.js';
 export * from './logger.js';
 export * from './redis.js';
 export * from './webhook.js';
+export * from './net/index.js';
