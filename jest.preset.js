@@ -21,6 +21,7 @@ export function preset(configUrl, overrides = {}) {
       }],
     },
     moduleNameMapper: {
+      '^@outboundiq/(batcher|sender|admin)$': `${root}/apps/$1/src/app.ts`,
       '^@outboundiq/([a-z-]+)$': `${root}/packages/$1/src/index.ts`,
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },

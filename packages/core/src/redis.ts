@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
 
 export type { Redis };
@@ -68,7 +69,7 @@ export async function assertNoEviction(client: Redis, logger?: Logger): Promise<
     return;
   }
   if (policy !== undefined && policy !== 'noeviction') {
-    throw new Error(
+    throw new ConfigError(
       `Redis maxmemory-policy is "${policy}"; it must be "noeviction" (BullMQ requirement: evicted keys are lost deliveries)`,
     );
   }

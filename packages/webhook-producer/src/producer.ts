@@ -48,7 +48,7 @@ export type DialProducerOptions = (
 };
 
 type ScriptClient = (Redis | Cluster) & {
-  oiqPublish(enabled: string, ready: string, stream: string, company: string, dials: string, at: string): Promise<number>;
+  oiqPublish(enabled: string, ready: string, stream: string, leases: string, company: string, dials: string, at: string): Promise<number>;
 };
 
 export function createDialProducer(options: DialProducerOptions): DialProducer {
@@ -63,7 +63,7 @@ export function createDialProducer(options: DialProducerOptions): DialProducer {
     })) as ScriptClient;
   // defineCommand sends EVALSHA and falls back to EVAL once per connection: one round trip per call.
   if (typeof client.oiqPublish !== 'function') {
-    client.defineCommand('oiqPublish', { numberOfKeys: 3, lua: PUBLISH_SCRIPT });
+    client.defineCommand('oiqPublish', { numberOfKeys: 4, lua: PUBLISH_SCRIPT });
   }
   return new RedisDialProducer(client, keys, owned);
 }
@@ -138,7 +138,7 @@ class RedisDialProducer implements DialProducer {
 
   private append(target: ScriptClient, company: string, dialsJson: string): Promise<number> {
     const k = this.keys;
-    return target.oiqPublish(k.enabledCompanies(), k.ready(), k.dials(company), company, dialsJson, String(Date.now()));
+    return target.oiqPublish(k.enabledCompanies(), k.ready(), k.dials(company), k.leases(), company, dialsJson, String(Date.now()));
   }
 }
 

@@ -1,0 +1,72 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { QUEUE_NAMES, assertNoEviction, createKeys, createRedisClient, type DeliveryJob, type Logger } from '@outboundiq/core';
+import { createShutdown, pingWithin, startHealthServer, type Shutdown } from '@outboundiq/runtime';
+import { Queue } from 'bullmq';
+import { createBatcher } from './batcher.js';
+import type { BatcherEnvConfig } from './config.js';
+import { createScheduler } from './scheduler.js';
+import { createStreamReader } from './streams.js';
+
+/** How long finished delivery jobs stay visible (and dedupe a batch made again after a crash). */
+const JOB_OPTIONS = {
+  // Failures at the receiver end a job at once (the sender throws UnrecoverableError after its own
+  // single retry); these attempts only cover our own trouble, such as Redis going away mid-job.
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 3_600, count: 2_000 },
+  removeOnFail: { age: 7 * 24 * 3_600, count: 50_000 },
+};
+
+export interface BatcherApp {
+  healthPort: number;
+  /** Runs the shutdown steps once; resolves to the exit code. */
+  stop(reason?: string): Promise<number>;
+  shutdown: Shutdown;
+}
+
+/** Builds and starts the whole batcher: what main.ts runs, and what tests run in-process. */
+export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger): Promise<BatcherApp> {
+  const keys = createKeys(config.KEY_PREFIX);
+  const token = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const redis = createRedisClient({ url: config.REDIS_URL, role: 'worker', name: `oiq-batcher-${token}`, logger });
+  await assertNoEviction(redis, logger);
+
+  const queue = new Queue<DeliveryJob>(QUEUE_NAMES.deliveries, { connection: redis, prefix: keys.bullPrefix() });
+  queue.on('error', (err) => logger.warn({ err }, 'delivery queue error'));
+  const batcher = createBatcher({
+    redis,
+    queue,
+    keys,
+    scheduler: createScheduler(redis, keys, { maxWaitMs: config.BATCH_MAX_WAIT_MS, leaseMs: config.BATCHER_LEASE_MS, token }),
+    reader: createStreamReader(redis, keys, token),
+    logger,
+    jobOptions: JOB_OPTIONS,
+    config: {
+      maxDialsPerBatch: config.BATCH_MAX_DIALS,
+      concurrency: config.BATCHER_CONCURRENCY,
+      readCount: config.BATCHER_READ_COUNT,
+      passesPerClaim: 4,
+      pollMs: config.BATCHER_POLL_MS,
+      retryAfterMs: 1_000,
+      deadLetterMaxLen: 10_000,
+    },
+  });
+
+  const health = await startHealthServer({
+    port: config.PORT,
+    logger,
+    ready: async () => batcher.running && (await pingWithin(redis)),
+  });
+  const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+  shutdown.add('stop claiming and finish passes', () => batcher.stop());
+  shutdown.add('close queue', () => queue.close());
+  shutdown.add('close redis', async () => void (await redis.quit()));
+  shutdown.add('close health server', () => health.close());
+
+  batcher.start();
+  logger.info({ token, keyPrefix: keys.prefix, maxWaitMs: config.BATCH_MAX_WAIT_MS, concurrency: config.BATCHER_CONCURRENCY }, 'batcher started');
+  return { healthPort: health.port, stop: (reason = 'stop') => shutdown.run(reason), shutdown };
+}
+
+export { loadConfig } from './config.js';

@@ -1,0 +1,20 @@
+import { DELIVERY_DEFAULTS, commonEnvShape, envInt, parseEnv } from '@outboundiq/core';
+
+const shape = {
+  ...commonEnvShape,
+  PORT: envInt(0, 65535).default(3001),
+  BATCH_MAX_DIALS: envInt(1, DELIVERY_DEFAULTS.maxDialsPerBatch).default(DELIVERY_DEFAULTS.maxDialsPerBatch),
+  BATCH_MAX_WAIT_MS: envInt(0, 10_000).default(10),
+  BATCHER_CONCURRENCY: envInt(1, 1_000).default(32),
+  BATCHER_READ_COUNT: envInt(1, 1_000).default(100),
+  BATCHER_LEASE_MS: envInt(500, 300_000).default(5_000),
+  BATCHER_POLL_MS: envInt(1, 1_000).default(5),
+  SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
+};
+
+export type BatcherEnvConfig = ReturnType<typeof loadConfig>;
+
+/** The batcher's configuration from the environment; a bad value throws naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv) {
+  return parseEnv(shape, env);
+}

@@ -1,0 +1,130 @@
+import type { Keys, Redis } from '@outboundiq/core';
+import { BATCHER_GROUP } from '@outboundiq/core';
+
+/**
+ * Which batcher works on which company, and when.
+ *
+ * A company with dials waiting sits in the `ready` zset, scored by when its oldest waiting dial
+ * arrived (Redis clock). A batcher claims companies whose wait has reached BATCH_MAX_WAIT_MS: each
+ * moves to the `leases` zset, scored by when the claim runs out, with the batcher's token in
+ * `owners`. So one company is worked by one batcher at a time, which keeps each read-pack-ack pass
+ * whole; a batcher that dies leaves its lease to run out, and the next claim of that company
+ * recovers its unacknowledged entries (`recover`). Finding work never scans companies.
+ *
+ * Invariant: a company is in `ready` or in `leases`, never both. The producer marks a company ready
+ * only when it is not leased; releasing a lease marks it ready again if entries arrived meanwhile.
+ */
+
+/** KEYS ready, leases, owners. ARGV limit, max wait ms, lease ms, token. Returns {claims, waitMs}. */
+const CLAIM_SCRIPT = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local limit = tonumber(ARGV[1])
+local leaseUntil = now + tonumber(ARGV[3])
+local out = {}
+local function take(c, kind)
+  redis.call('ZADD', KEYS[2], leaseUntil, c)
+  redis.call('HSET', KEYS[3], c, ARGV[4])
+  out[#out + 1] = c
+  out[#out + 1] = kind
+end
+for _, c in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do take(c, 'recover') end
+local room = limit - #out / 2
+if room > 0 then
+  for _, c in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, room)) do
+    redis.call('ZREM', KEYS[1], c)
+    take(c, 'fresh')
+  end
+end
+local waitMs = -1
+if #out == 0 then
+  local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if #r > 0 then waitMs = math.max(0, tonumber(r[2]) + tonumber(ARGV[2]) - now) end
+  local l = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  if #l > 0 then
+    local lw = math.max(0, tonumber(l[2]) - now)
+    if waitMs < 0 or lw < waitMs then waitMs = lw end
+  end
+end
+return {out, waitMs}
+`;
+
+/**
+ * KEYS ready, leases, owners, the company's stream. ARGV company, token, group, retry-after ms.
+ * With retry-after 0 the claim ends, and the company is marked ready (scored by the arrival of its
+ * first undelivered entry) if anything arrived while it was held. With retry-after > 0 (the pass
+ * failed) the lease is kept to run out then, so the next claim recovers the pending entries.
+ * Returns 0 when the claim had already passed to another batcher.
+ */
+const RELEASE_SCRIPT = `
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[1])
+local retryAfter = tonumber(ARGV[4])
+if retryAfter > 0 then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[2], t[1] * 1000 + math.floor(t[2] / 1000) + retryAfter, ARGV[1])
+  return 1
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+local lastDelivered = '0-0'
+local groups = redis.pcall('XINFO', 'GROUPS', KEYS[4])
+if type(groups) == 'table' and groups.err == nil then
+  for _, g in ipairs(groups) do
+    local name, last
+    for i = 1, #g, 2 do
+      if g[i] == 'name' then name = g[i + 1] elseif g[i] == 'last-delivered-id' then last = g[i + 1] end
+    end
+    if name == ARGV[3] then lastDelivered = last end
+  end
+end
+local nextEntry = redis.call('XRANGE', KEYS[4], '(' .. lastDelivered, '+', 'COUNT', 1)
+if #nextEntry > 0 then
+  redis.call('ZADD', KEYS[1], 'NX', tonumber(string.match(nextEntry[1][1], '^(%d+)')), ARGV[1])
+end
+return 1
+`;
+
+export type ClaimKind = 'fresh' | 'recover';
+
+export interface Claim {
+  companySlug: string;
+  kind: ClaimKind;
+}
+
+type SchedulerClient = Redis & {
+  oiqClaim(ready: string, leases: string, owners: string, limit: number, maxWaitMs: number, leaseMs: number, token: string): Promise<[string[], number]>;
+  oiqRelease(ready: string, leases: string, owners: string, stream: string, company: string, token: string, group: string, retryAfterMs: number): Promise<number>;
+};
+
+export interface SchedulerSettings {
+  maxWaitMs: number;
+  leaseMs: number;
+  /** This batcher's identity: lease owner and consumer name. */
+  token: string;
+}
+
+export function createScheduler(redis: Redis, keys: Keys, settings: SchedulerSettings) {
+  const client = redis as SchedulerClient;
+  if (typeof client.oiqClaim !== 'function') {
+    client.defineCommand('oiqClaim', { numberOfKeys: 3, lua: CLAIM_SCRIPT });
+    client.defineCommand('oiqRelease', { numberOfKeys: 4, lua: RELEASE_SCRIPT });
+  }
+  return {
+    /** Claims up to `limit` companies; when none is due, `waitMs` says when one will be (-1: none known). */
+    async claim(limit: number): Promise<{ claims: Claim[]; waitMs: number }> {
+      const [flat, waitMs] = await client.oiqClaim(keys.ready(), keys.leases(), keys.owners(), limit, settings.maxWaitMs, settings.leaseMs, settings.token);
+      const claims: Claim[] = [];
+      for (let i = 0; i < flat.length; i += 2) claims.push({ companySlug: flat[i]!, kind: flat[i + 1] as ClaimKind });
+      return { claims, waitMs: Number(waitMs) };
+    },
+    /** Ends a claim; `retryAfterMs` > 0 keeps it for recovery after that long. */
+    async release(companySlug: string, retryAfterMs = 0): Promise<boolean> {
+      const released = await client.oiqRelease(
+        keys.ready(), keys.leases(), keys.owners(), keys.dials(companySlug), companySlug, settings.token, BATCHER_GROUP, retryAfterMs,
+      );
+      return released === 1;
+    },
+  };
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;

@@ -1,0 +1,114 @@
+import {
+  HEADER_NAMES,
+  EVENT_TYPES,
+  USER_AGENT,
+  buildPayloadBody,
+  deliveryJobSchema,
+  signBody,
+  type DeliveryJob,
+  type Logger,
+} from '@outboundiq/core';
+import type { WebhookStore } from '@outboundiq/webhook-store';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { AttemptOutcome, DeliveryHttp } from './http.js';
+import type { WebhookLimiter } from './limiter.js';
+
+export interface DeliveryConfig {
+  retryDelayMs: number;
+  /** How long a job waits when its webhook already has its share of this sender's slots. */
+  busyDelayMs: number;
+}
+
+export type DeliveryResult =
+  | { outcome: 'delivered'; attempts: 1 | 2; status: number }
+  | { outcome: 'skipped'; reason: 'webhook-deleted' | 'webhook-disabled' };
+
+export interface DeliveryEvents {
+  attempt?(event: { outcome: AttemptOutcome; ms: number }): void;
+  finished?(event: { result: DeliveryResult | { outcome: 'failed' | 'refused' }; job: DeliveryJob }): void;
+}
+
+export interface SenderDeps {
+  store: WebhookStore;
+  http: DeliveryHttp;
+  limiter: WebhookLimiter;
+  logger: Logger;
+  config: DeliveryConfig;
+  /** True when an error means the destination was refused by policy: no retry. */
+  isRefusal?: (cause: unknown) => boolean;
+  events?: DeliveryEvents;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The BullMQ processor: one delivery job = one batch for one webhook, at most two attempts about
+ * `retryDelayMs` apart, with the same deliveryId. The webhook is loaded before each attempt, so a
+ * webhook disabled or deleted meanwhile gets nothing, and a rotated secret signs at once.
+ */
+export function createDeliveryProcessor(deps: SenderDeps) {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+
+  return async function processDelivery(job: Job<DeliveryJob>, token?: string): Promise<DeliveryResult> {
+    const parsed = deliveryJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      deps.logger.error({ jobId: job.id, issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'malformed delivery job dropped');
+      throw new UnrecoverableError('malformed delivery job');
+    }
+    const data = parsed.data;
+    const release = deps.limiter.tryAcquire(data.webhookId);
+    if (release === null) {
+      // This webhook already holds its share of our slots (a slow or dead endpoint): step aside.
+      await job.moveToDelayed(Date.now() + deps.config.busyDelayMs + Math.floor(Math.random() * 100), token);
+      throw new DelayedError();
+    }
+    try {
+      return await deliver(deps, data, sleep);
+    } finally {
+      release();
+    }
+  };
+}
+
+async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) => Promise<void>): Promise<DeliveryResult> {
+  const log = deps.logger.child({ deliveryId: data.deliveryId, webhookId: data.webhookId, companySlug: data.companySlug, dials: data.dialCount });
+  let last: Extract<AttemptOutcome, { ok: false }> | undefined;
+  for (const attempt of [1, 2] as const) {
+    if (attempt === 2) await sleep(deps.config.retryDelayMs);
+    const loaded = await deps.store.loadForDelivery(data.companySlug, data.webhookId);
+    if (loaded === null || !loaded.webhook.enabled) {
+      const result: DeliveryResult = { outcome: 'skipped', reason: loaded === null ? 'webhook-deleted' : 'webhook-disabled' };
+      log.info({ reason: result.reason, attempt }, 'delivery skipped');
+      deps.events?.finished?.({ result, job: data });
+      return result;
+    }
+    const body = buildPayloadBody(data.deliveryId, new Date(), data.dials);
+    const headers = {
+      ...loaded.webhook.headers,
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      [HEADER_NAMES.event]: EVENT_TYPES.dialBatch,
+      [HEADER_NAMES.deliveryId]: data.deliveryId,
+      [HEADER_NAMES.signature]: signBody(body, loaded.signingSecret),
+    };
+    const started = Date.now();
+    const outcome = await deps.http.post(loaded.webhook.url, headers, body);
+    deps.events?.attempt?.({ outcome, ms: Date.now() - started });
+    if (outcome.ok) {
+      const result: DeliveryResult = { outcome: 'delivered', attempts: attempt, status: outcome.status };
+      log.debug({ attempt, status: outcome.status }, 'delivered');
+      deps.events?.finished?.({ result, job: data });
+      return result;
+    }
+    last = outcome;
+    if (deps.isRefusal?.(last.cause)) {
+      log.error({ attempt, error: last.error }, 'delivery refused: destination not allowed');
+      deps.events?.finished?.({ result: { outcome: 'refused' }, job: data });
+      throw new UnrecoverableError(`destination refused: ${last.error}`);
+    }
+    log.warn({ attempt, status: last.status, error: last.error }, attempt === 1 ? 'delivery attempt failed; retrying once' : 'delivery retry failed');
+  }
+  const reason = `delivery failed after 2 attempts: ${last?.error ?? 'unknown error'}`;
+  log.error({ status: last?.status, error: last?.error }, 'delivery failed; giving up');
+  deps.events?.finished?.({ result: { outcome: 'failed' }, job: data });
+  throw new UnrecoverableError(reason);
+}

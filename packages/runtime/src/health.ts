@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@outboundiq/core';
+
+export interface HealthServerOptions {
+  port: number;
+  host?: string;
+  logger: Logger;
+  /** Ready to take work: Redis answers and the process is not shutting down. */
+  ready: () => Promise<boolean>;
+  /** Prometheus text for GET /metrics, when the app has metrics. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
+}
+
+export interface HealthServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The workers' small HTTP face: /healthz (alive), /readyz (ready), /metrics. No auth: cluster-internal. */
+export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const reply = (status: number, body: string, type = 'application/json') => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (req.method !== 'GET') return reply(405, '{"error":{"code":"method_not_allowed","message":"only GET"}}');
+    if (path === '/healthz') return reply(200, '{"status":"ok"}');
+    if (path === '/readyz') {
+      return void options.ready().then(
+        (ok) => reply(ok ? 200 : 503, ok ? '{"status":"ready"}' : '{"status":"not ready"}'),
+        () => reply(503, '{"status":"not ready"}'),
+      );
+    }
+    if (path === '/metrics' && options.metrics) {
+      return void options.metrics().then(
+        ({ contentType, body }) => reply(200, body, contentType),
+        (err: unknown) => {
+          options.logger.error({ err }, 'metrics collection failed');
+          reply(500, 'metrics collection failed\n', 'text/plain');
+        },
+      );
+    }
+    reply(404, '{"error":{"code":"not_found","message":"no such route"}}');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.logger.info({ port }, 'health server listening');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** PING with a deadline: a worker client waits for Redis forever, a readiness probe must not. */
+export async function pingWithin(redis: { ping(): Promise<string> }, ms = 1_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([redis.ping().then((r) => r === 'PONG', () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

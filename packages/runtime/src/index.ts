@@ -1,0 +1,3 @@
+export * from './shutdown.js';
+export * from './health.js';
+export * from './main.js';

@@ -1,0 +1,94 @@
+import { Writable } from 'node:stream';
+import { loadConfig as loadBatcherConfig, startBatcherApp, type BatcherApp } from '@outboundiq/batcher';
+import { createKeys, createLogger, createRedisClient, secretBoxFromEnv, QUEUE_NAMES, type Logger, type Redis, type WebhookCreate } from '@outboundiq/core';
+import { loadConfig as loadSenderConfig, startSenderApp, type SenderApp } from '@outboundiq/sender';
+import { ensureTestCa, deleteKeys, startHttpsReceiver, uniquePrefix, REPO_ROOT, type Receiver } from '@outboundiq/testkit';
+import { createDialProducer, type DialProducer } from '@outboundiq/webhook-producer';
+import { createWebhookStore, type WebhookStore } from '@outboundiq/webhook-store';
+import { Queue } from 'bullmq';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Log lines of the in-process apps, parsed, so tests can assert what operators would read. */
+export function captureLogger(name: string): { logger: Logger; lines: Record<string, unknown>[]; raw: string[] } {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        raw.push(line);
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { logger: createLogger({ name, level: 'debug' }, sink), lines, raw };
+}
+
+export interface Pipeline {
+  prefix: string;
+  redis: Redis;
+  store: WebhookStore;
+  producer: DialProducer;
+  receiver: Receiver;
+  queue: Queue;
+  logs: ReturnType<typeof captureLogger>;
+  createWebhook(company: string, path: string, extra?: Partial<WebhookCreate>): Promise<{ id: string; secret: string; url: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Batcher and sender in this process (the same start functions main.ts runs), a real Redis, a
+ * real HTTPS receiver on loopback trusted through the test CA, and the producer library.
+ */
+export async function startPipeline(name: string, env: Record<string, string> = {}): Promise<Pipeline> {
+  const prefix = uniquePrefix(name);
+  const ca = ensureTestCa(`${REPO_ROOT}.test-ca`);
+  const receiver = await startHttpsReceiver(ca);
+  const common = { REDIS_URL, KEY_PREFIX: prefix, ALLOW_PRIVATE_DESTINATIONS: 'true', PORT: '0', LOG_LEVEL: 'debug', ...env };
+  const logs = captureLogger(name);
+  const batcher: BatcherApp = await startBatcherApp(loadBatcherConfig(common), logs.logger);
+  const sender: SenderApp = await startSenderApp(loadSenderConfig(common), logs.logger);
+  const keys = createKeys(prefix);
+  const redis = createRedisClient({ url: REDIS_URL, role: 'worker', name: `test-${name}` });
+  const store = createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'test').box });
+  const producer = createDialProducer({ redisUrl: REDIS_URL, keyPrefix: prefix });
+  const queue = new Queue(QUEUE_NAMES.deliveries, { connection: redis, prefix: keys.bullPrefix() });
+  return {
+    prefix, redis, store, producer, receiver, queue, logs,
+    async createWebhook(company, path, extra = {}) {
+      const url = receiver.url(path);
+      const { webhook, signingSecret } = await store.create(company, { name: path, url, headers: {}, enabled: true, ...extra });
+      return { id: webhook.id, secret: signingSecret, url };
+    },
+    async close() {
+      await Promise.all([batcher.stop(), sender.stop()]);
+      await producer.close();
+      await queue.close();
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+      await receiver.close();
+    },
+  };
+}
+
+/** A valid dial input for `company`, varied by `n`. */
+export function sampleDial(company: string, n = 0) {
+  return {
+    companySlug: company,
+    callId: `C${n}`,
+    callDirection: 'outbound',
+    timestamp: new Date(Date.UTC(2026, 3, 10, 18, 32, 15) + n * 1000).toISOString(),
+    ani: '5551234567',
+    phone: `555${String(n).padStart(7, '0')}`,
+    campaign: 'Q2 Outbound Push',
+    campaignInternalId: 'abc-123',
+    agent: 'Jane Doe',
+    disposition: 'Sale',
+    dispositionId: '42',
+    contact: true,
+    success: n % 2 === 0,
+    isSystemDispo: false,
+    totalDialAttempts: n,
+  };
+}

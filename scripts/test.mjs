@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// The test command (`pnpm test`, after the build): makes the test CA, runs every jest project with
+// the CA trusted through NODE_EXTRA_CA_CERTS, and ends with one plain line for CI:
+// `jest: N passed, N failed`. A run that found no test fails.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureTestCa } from '../packages/testkit/dist/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const results = join(root, '.jest-results.json');
+const ca = ensureTestCa(join(root, '.test-ca'));
+rmSync(results, { force: true });
+
+const jest = spawnSync(
+  process.execPath,
+  ['--experimental-vm-modules', join(root, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caPath, NODE_NO_WARNINGS: '1' } },
+);
+
+let passed = 0;
+let failed = 0;
+try {
+  const summary = JSON.parse(readFileSync(results, 'utf8'));
+  passed = summary.numPassedTests;
+  failed = summary.numFailedTests + (summary.numRuntimeErrorTestSuites ?? 0);
+} catch {
+  failed = 1;
+}
+console.log(`jest: ${passed} passed, ${failed} failed`);
+process.exit(jest.status === 0 && passed > 0 && failed === 0 ? 0 : 1);
