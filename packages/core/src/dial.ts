@@ -24,7 +24,13 @@ const timestamp = z
       ctx.addIssue({ code: 'custom', message: 'must be a valid Date or an ISO 8601 string with a time zone' });
       return z.NEVER;
     }
-    return date.toISOString();
+    // Outside years 0000-9999 toISOString() writes a 6-digit year, which the batcher's schema refuses.
+    const iso = date.toISOString();
+    if (!/^\d{4}-/.test(iso)) {
+      ctx.addIssue({ code: 'custom', message: 'must be in the years 0000 to 9999 (UTC)' });
+      return z.NEVER;
+    }
+    return iso;
   });
 
 /** US numbers: non-digits stripped, the `1` of an 11-digit number dropped, 10 digits left. */

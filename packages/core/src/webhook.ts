@@ -76,6 +76,8 @@ function headerProblem(name: string, value: string, seen: Set<string>): string |
   if (seen.has(lower)) return 'header name is given twice (names are case-insensitive)';
   seen.add(lower);
   if (/[\r\n\0]/.test(value)) return 'header value must not contain CR, LF or NUL';
+  // What Node's http client refuses to send (ERR_INVALID_CHAR): such a webhook could never be delivered.
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) return 'header value must not contain control characters or characters above U+00FF';
   if (value.length > MAX_HEADER_VALUE_LENGTH) return `header value must be at most ${MAX_HEADER_VALUE_LENGTH} characters`;
   return null;
 }
