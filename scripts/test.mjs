@@ -1,23 +1,28 @@
 #!/usr/bin/env node
 // The test command (`pnpm test`, after the build): makes the test CA, runs every jest project with
 // the CA trusted through NODE_EXTRA_CA_CERTS, and ends with one plain line for CI:
-// `jest: N passed, N failed`. A run that found no test fails.
+// `jest: N passed, N failed`. A run that found no test fails. When no Redis answers at
+// 127.0.0.1:6379 it starts a throwaway redis-server there for the run.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureTestCa } from '../packages/testkit/dist/index.js';
+import { ensureTestCa, redisAnswers, startRedisServer } from '../packages/testkit/dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const results = join(root, '.jest-results.json');
 const ca = ensureTestCa(join(root, '.test-ca'));
 rmSync(results, { force: true });
+const ownRedis = (await redisAnswers(6379)) ? undefined : await startRedisServer({ port: 6379 });
+if (ownRedis) console.log('no Redis answered at 127.0.0.1:6379: started a throwaway redis-server there for this run');
 
 const jest = spawnSync(
   process.execPath,
   ['--experimental-vm-modules', join(root, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caPath, NODE_NO_WARNINGS: '1' } },
 );
+
+await ownRedis?.stop();
 
 let passed = 0;
 let failed = 0;

@@ -34,6 +34,8 @@ export interface Pipeline {
   queue: Queue;
   logs: ReturnType<typeof captureLogger>;
   createWebhook(company: string, path: string, extra?: Partial<WebhookCreate>): Promise<{ id: string; secret: string; url: string }>;
+  /** Starts the sender when it was held back with `{ holdSender: true }`. */
+  startSender(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,14 +43,18 @@ export interface Pipeline {
  * Batcher and sender in this process (the same start functions main.ts runs), a real Redis, a
  * real HTTPS receiver on loopback trusted through the test CA, and the producer library.
  */
-export async function startPipeline(name: string, env: Record<string, string> = {}): Promise<Pipeline> {
+export async function startPipeline(name: string, env: Record<string, string> = {}, options: { holdSender?: boolean } = {}): Promise<Pipeline> {
   const prefix = uniquePrefix(name);
   const ca = ensureTestCa(`${REPO_ROOT}.test-ca`);
   const receiver = await startHttpsReceiver(ca);
   const common = { REDIS_URL, KEY_PREFIX: prefix, ALLOW_PRIVATE_DESTINATIONS: 'true', PORT: '0', LOG_LEVEL: 'debug', ...env };
   const logs = captureLogger(name);
   const batcher: BatcherApp = await startBatcherApp(loadBatcherConfig(common), logs.logger);
-  const sender: SenderApp = await startSenderApp(loadSenderConfig(common), logs.logger);
+  let sender: SenderApp | undefined;
+  const startSender = async () => {
+    sender ??= await startSenderApp(loadSenderConfig(common), logs.logger);
+  };
+  if (!options.holdSender) await startSender();
   const keys = createKeys(prefix);
   const redis = createRedisClient({ url: REDIS_URL, role: 'worker', name: `test-${name}` });
   const store = createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'test').box });
@@ -61,8 +67,9 @@ export async function startPipeline(name: string, env: Record<string, string> = 
       const { webhook, signingSecret } = await store.create(company, { name: path, url, headers: {}, enabled: true, ...extra });
       return { id: webhook.id, secret: signingSecret, url };
     },
+    startSender,
     async close() {
-      await Promise.all([batcher.stop(), sender.stop()]);
+      await Promise.all([batcher.stop(), sender?.stop()]);
       await producer.close();
       await queue.close();
       await deleteKeys(redis, prefix);

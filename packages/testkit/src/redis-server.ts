@@ -35,7 +35,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitFor(() => ping(port), 10_000, `redis-server on port ${port}`);
+    await waitFor(() => redisAnswers(port), 10_000, `redis-server on port ${port}`);
   };
   const halt = async (signal: NodeJS.Signals) => {
     const proc = child;
@@ -60,7 +60,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
 }
 
-async function ping(port: number): Promise<boolean> {
+/** True when a Redis answers PING on 127.0.0.1:`port`. */
+export async function redisAnswers(port: number): Promise<boolean> {
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => {});
   try {

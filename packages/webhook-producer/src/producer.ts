@@ -133,6 +133,8 @@ class RedisDialProducer implements DialProducer {
 
   async close(): Promise<void> {
     if (!this.ownsClient) return;
+    // QUIT lets replies in flight arrive; with no live connection there is nothing to wait for.
+    if (this.client.status !== 'ready') return this.client.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
   }
 

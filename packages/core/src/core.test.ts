@@ -1,0 +1,103 @@
+import { describe, expect, it } from '@jest/globals';
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  ConfigError,
+  SecretBox,
+  buildPayloadBody,
+  commonEnvShape,
+  createKeys,
+  deriveDeliveryId,
+  envInt,
+  generateSigningSecret,
+  parseEnv,
+  secretBoxFromEnv,
+  signBody,
+  verifySignature,
+} from './index.js';
+
+describe('signing', () => {
+  it('is the doc recipe: sha256= + lowercase hex HMAC-SHA256 of the raw body, keyed by the secret string', () => {
+    const body = buildPayloadBody('550e8400-e29b-41d4-a716-446655440000', new Date('2026-04-10T18:32:16.842Z'), '[]');
+    const expected = createHmac('sha256', Buffer.from('whsec_abc', 'utf8')).update(Buffer.from(body, 'utf8')).digest('hex');
+    expect(signBody(body, 'whsec_abc')).toBe(`sha256=${expected}`);
+    expect(verifySignature(body, `sha256=${expected}`, 'whsec_abc')).toBe(true);
+    expect(verifySignature(body, `sha256=${expected}`, 'whsec_abd')).toBe(false);
+    expect(verifySignature(body, expected, 'whsec_abc')).toBe(false);
+    expect(verifySignature(body, undefined, 'whsec_abc')).toBe(false);
+  });
+
+  it('builds the body in the doc order, as valid JSON', () => {
+    const body = buildPayloadBody('550e8400-e29b-41d4-a716-446655440000', new Date('2026-04-10T18:32:16.842Z'), '[{"a":1}]');
+    expect(JSON.parse(body)).toEqual({ event: 'dial.batch', deliveryId: '550e8400-e29b-41d4-a716-446655440000', deliveredAt: '2026-04-10T18:32:16.842Z', dials: [{ a: 1 }] });
+  });
+
+  it('makes fresh secrets', () => {
+    const a = generateSigningSecret();
+    expect(a).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(generateSigningSecret()).not.toBe(a);
+  });
+});
+
+describe('deriveDeliveryId', () => {
+  it('is a v4-shaped UUID, the same for the same batch and different for another', () => {
+    const id = deriveDeliveryId(['oiq', 'acme', 'wh_1', '1-0/0', '5-0/0']);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(deriveDeliveryId(['oiq', 'acme', 'wh_1', '1-0/0', '5-0/0'])).toBe(id);
+    expect(deriveDeliveryId(['oiq', 'acme', 'wh_2', '1-0/0', '5-0/0'])).not.toBe(id);
+    expect(deriveDeliveryId(['oiq', 'acme', 'wh_1', '1-0/0', '6-0/0'])).not.toBe(id);
+  });
+});
+
+describe('SecretBox', () => {
+  const box = new SecretBox(randomBytes(32));
+
+  it('round-trips, never stores the plaintext, and binds the ciphertext to its webhook', () => {
+    const sealed = box.seal('whsec_secret', 'wh_1');
+    expect(sealed).not.toContain('whsec_secret');
+    expect(box.open(sealed, 'wh_1')).toBe('whsec_secret');
+    expect(() => box.open(sealed, 'wh_2')).toThrow(/does not decrypt/);
+    expect(() => new SecretBox(randomBytes(32)).open(sealed, 'wh_1')).toThrow(/does not decrypt/);
+    expect(box.seal('whsec_secret', 'wh_1')).not.toBe(sealed);
+  });
+
+  it('refuses keys that are not 32 bytes, and a missing key in production', () => {
+    expect(() => new SecretBox(randomBytes(16))).toThrow(ConfigError);
+    expect(() => secretBoxFromEnv(undefined, 'production')).toThrow(/SECRETS_ENCRYPTION_KEY/);
+    expect(secretBoxFromEnv(undefined, 'development').usedDevKey).toBe(true);
+    expect(secretBoxFromEnv(randomBytes(32).toString('base64'), 'production').usedDevKey).toBe(false);
+  });
+});
+
+describe('parseEnv', () => {
+  const shape = { ...commonEnvShape, PORT: envInt(0, 65535).default(3000) };
+
+  it('applies the contract defaults', () => {
+    expect(parseEnv(shape, {})).toMatchObject({ REDIS_URL: 'redis://127.0.0.1:6379', KEY_PREFIX: 'oiq', LOG_LEVEL: 'info', ALLOW_PRIVATE_DESTINATIONS: false, PORT: 3000 });
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['REDIS_URL', { REDIS_URL: 'http://x' }],
+    ['KEY_PREFIX', { KEY_PREFIX: 'a:b' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['SECRETS_ENCRYPTION_KEY', { SECRETS_ENCRYPTION_KEY: 'c2hvcnQ=' }],
+    ['ALLOW_PRIVATE_DESTINATIONS', { ALLOW_PRIVATE_DESTINATIONS: 'yes' }],
+    ['ALLOW_PRIVATE_DESTINATIONS', { ALLOW_PRIVATE_DESTINATIONS: 'true', NODE_ENV: 'production' }],
+  ])('stops on a bad %s, naming it', (name, env) => {
+    expect(() => parseEnv(shape, env)).toThrow(ConfigError);
+    expect(() => parseEnv(shape, env)).toThrow(new RegExp(name));
+  });
+});
+
+describe('keys', () => {
+  it('puts every key of a company under one hash tag, and everything under the prefix', () => {
+    const keys = createKeys('stack1');
+    for (const key of [keys.dials('acme'), keys.webhooks('acme'), keys.deadLetters('acme')]) {
+      expect(key).toMatch(/^stack1:\{acme\}:/);
+    }
+    for (const key of [keys.enabledCompanies(), keys.ready(), keys.leases(), keys.owners(), keys.bullPrefix()]) {
+      expect(key.startsWith('stack1:')).toBe(true);
+    }
+  });
+});
