@@ -1,4 +1,4 @@
-import { QUEUE_NAMES, assertNoEviction, createKeys, createRedisClient, secretBoxFromEnv, type DeliveryJob, type Logger } from '@outboundiq/core';
+import { QUEUE_NAMES, assertNoEviction, isDestinationBlocked, createKeys, createRedisClient, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
 import { createShutdown, pingWithin, startHealthServer, type Shutdown } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
@@ -15,7 +15,7 @@ export interface SenderApp {
 }
 
 /** Builds and starts the whole sender: what main.ts runs, and what tests run in-process. */
-export async function startSenderApp(config: SenderEnvConfig, logger: Logger): Promise<SenderApp> {
+export async function startSenderApp(config: SenderEnvConfig, logger: Logger, options: { resolve?: Resolver } = {}): Promise<SenderApp> {
   const { box, usedDevKey } = secretBoxFromEnv(config.SECRETS_ENCRYPTION_KEY, config.NODE_ENV);
   if (usedDevKey) logger.warn('SECRETS_ENCRYPTION_KEY is not set: using the public development key (never in production)');
   if (config.ALLOW_PRIVATE_DESTINATIONS) logger.warn('ALLOW_PRIVATE_DESTINATIONS=true: webhooks may reach loopback and private networks (tests and demos only)');
@@ -23,13 +23,19 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger): P
   const redis = createRedisClient({ url: config.REDIS_URL, role: 'worker', name: 'oiq-sender', logger });
   await assertNoEviction(redis, logger);
 
-  const http = createDeliveryHttp({ timeoutMs: config.DELIVERY_TIMEOUT_MS, bodyLimitBytes: config.RESPONSE_BODY_LIMIT_BYTES });
+  const http = createDeliveryHttp({
+    timeoutMs: config.DELIVERY_TIMEOUT_MS,
+    bodyLimitBytes: config.RESPONSE_BODY_LIMIT_BYTES,
+    allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+  });
   const processor = createDeliveryProcessor({
     store: createWebhookStore({ redis, keys, secretBox: box }),
     http,
     limiter: createWebhookLimiter(config.SENDER_WEBHOOK_CONCURRENCY),
     logger,
     config: { retryDelayMs: config.RETRY_DELAY_MS, busyDelayMs: 1_000 },
+    isRefusal: isDestinationBlocked,
   });
   // BullMQ's blocking worker connection must be its own; it duplicates the given one.
   const worker = new Worker<DeliveryJob>(QUEUE_NAMES.deliveries, processor, {

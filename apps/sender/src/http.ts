@@ -1,5 +1,4 @@
-import { Agent } from 'node:https';
-import type { LookupFunction } from 'node:net';
+import { createVettedAgent, type Resolver } from '@outboundiq/core';
 import got, { RequestError } from 'got';
 
 export interface HttpSettings {
@@ -7,8 +6,10 @@ export interface HttpSettings {
   timeoutMs: number;
   /** Bytes of an answer's body we read at most; past that we stop reading. */
   bodyLimitBytes: number;
-  /** Resolves hosts for the connection (the destination policy's vetted lookup). */
-  lookup?: LookupFunction;
+  /** Lifts the destination policy (loopback and private networks allowed): tests and demos only. */
+  allowPrivate: boolean;
+  /** Name resolution for the vetted agent (tests give a stub; default: the system resolver). */
+  resolve?: Resolver;
   maxSockets?: number;
 }
 
@@ -24,15 +25,16 @@ export interface DeliveryHttp {
 /**
  * One POST, never retried here (retries live in the delivery), redirects never followed, the answer
  * read only up to a limit and never decompressed (no gzip bomb), TLS always verified (>= 1.2), over
- * keep-alive connections made through `lookup`.
+ * keep-alive connections that only ever reach vetted public addresses (core/net).
  */
 export function createDeliveryHttp(settings: HttpSettings): DeliveryHttp {
-  const agent = new Agent({
+  const agent = createVettedAgent({
+    allowPrivate: settings.allowPrivate,
+    ...(settings.resolve ? { resolve: settings.resolve } : {}),
     keepAlive: true,
     maxSockets: settings.maxSockets ?? 256,
     minVersion: 'TLSv1.2',
     rejectUnauthorized: true,
-    ...(settings.lookup ? { lookup: settings.lookup } : {}),
   });
   const client = got.extend({
     agent: { https: agent },

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { loadConfig as loadBatcherConfig, startBatcherApp, type BatcherApp } from '@outboundiq/batcher';
-import { createKeys, createLogger, createRedisClient, secretBoxFromEnv, QUEUE_NAMES, type Logger, type Redis, type WebhookCreate } from '@outboundiq/core';
+import { createKeys, createLogger, createRedisClient, secretBoxFromEnv, QUEUE_NAMES, type Logger, type Redis, type Resolver, type WebhookCreate } from '@outboundiq/core';
 import { loadConfig as loadSenderConfig, startSenderApp, type SenderApp } from '@outboundiq/sender';
 import { ensureTestCa, deleteKeys, startHttpsReceiver, uniquePrefix, REPO_ROOT, type Receiver } from '@outboundiq/testkit';
 import { createDialProducer, type DialProducer } from '@outboundiq/webhook-producer';
@@ -43,7 +43,7 @@ export interface Pipeline {
  * Batcher and sender in this process (the same start functions main.ts runs), a real Redis, a
  * real HTTPS receiver on loopback trusted through the test CA, and the producer library.
  */
-export async function startPipeline(name: string, env: Record<string, string> = {}, options: { holdSender?: boolean } = {}): Promise<Pipeline> {
+export async function startPipeline(name: string, env: Record<string, string> = {}, options: { holdSender?: boolean; resolve?: Resolver } = {}): Promise<Pipeline> {
   const prefix = uniquePrefix(name);
   const ca = ensureTestCa(`${REPO_ROOT}.test-ca`);
   const receiver = await startHttpsReceiver(ca);
@@ -52,7 +52,7 @@ export async function startPipeline(name: string, env: Record<string, string> = 
   const batcher: BatcherApp = await startBatcherApp(loadBatcherConfig(common), logs.logger);
   let sender: SenderApp | undefined;
   const startSender = async () => {
-    sender ??= await startSenderApp(loadSenderConfig(common), logs.logger);
+    sender ??= await startSenderApp(loadSenderConfig(common), logs.logger, options.resolve ? { resolve: options.resolve } : {});
   };
   if (!options.holdSender) await startSender();
   const keys = createKeys(prefix);
