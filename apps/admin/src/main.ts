@@ -1,6 +1,7 @@
 import { ConfigError, QUEUE_NAMES, createKeys, createLogger, createRedisClient, secretBoxFromEnv, type Logger } from '@outboundiq/core';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { literalHostCheck } from './destinations.js';
@@ -12,7 +13,9 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger({ name: 'admin', level: config.LOG_LEVEL });
+  // Synchronous writes: with pino's default asynchronous stdout, lines still in flight at exit came
+  // out of order or were lost (seen in test/main.test.ts). Nothing is left to flush at shutdown.
+  const logger = createLogger({ name: 'admin', level: config.LOG_LEVEL }, pino.destination({ dest: 1, sync: true }));
   const keys = createKeys(config.KEY_PREFIX);
   const { box, usedDevKey } = secretBoxFromEnv(config.SECRETS_ENCRYPTION_KEY, config.NODE_ENV);
   if (usedDevKey) logger.warn('SECRETS_ENCRYPTION_KEY is not set: signing secrets are sealed with the public dev key (never do this in production)');
@@ -39,19 +42,19 @@ async function main(): Promise<void> {
       { name: 'close http server', run: () => app.close() },
       { name: 'close queues', run: () => Promise.all(queues.map((q) => q.close())) },
       { name: 'close redis', run: () => Promise.all([redis.quit(), queueConnection.quit()]) },
-      { name: 'flush logs', run: () => flushLogs(logger) },
     ],
     SHUTDOWN_DEADLINE_MS,
   );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void shutdown(signal).then((code) => process.exit(code)));
+    process.once(signal, () => void shutdown(signal).then((code) => exit(logger, code)));
   }
 
   await app.listen({ port: config.PORT, host: config.HOST });
 }
 
-function flushLogs(logger: Logger): Promise<void> {
-  return new Promise((resolve, reject) => logger.flush((err) => (err ? reject(err) : resolve())));
+function exit(logger: Logger, code: number): void {
+  logger.info({ code }, 'shutdown complete');
+  process.exit(code);
 }
 
 main().catch((err: unknown) => {

@@ -92,6 +92,9 @@ function found(webhook: Webhook | null): Webhook {
 
 /** Issues about the body as a whole (not an object, nothing to change) are reported on `body`. */
 function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidRequest([{ field: 'body', message: 'must be a JSON object' }]);
+  }
   const result = schema.safeParse(body);
   if (!result.success) {
     throw invalidRequest(issuesOf(result.error).map((i) => (i.field === '' ? { ...i, field: 'body' } : i)));

@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '@outboundiq/core';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the defaults of CONTRACT section 4', () => {
+    const config = loadConfig({ ADMIN_API_TOKENS: 'one' });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      ADMIN_API_TOKENS: ['one'],
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      KEY_PREFIX: 'oiq',
+      LOG_LEVEL: 'info',
+      ALLOW_PRIVATE_DESTINATIONS: false,
+    });
+  });
+
+  it('reads every value given', () => {
+    const config = loadConfig({
+      ADMIN_API_TOKENS: ' first , second ',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      KEY_PREFIX: 'stack-2',
+      ALLOW_PRIVATE_DESTINATIONS: 'true',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({ ADMIN_API_TOKENS: ['first', 'second'], PORT: 8080, HOST: '127.0.0.1', KEY_PREFIX: 'stack-2', ALLOW_PRIVATE_DESTINATIONS: true, LOG_LEVEL: 'debug' });
+  });
+
+  const bad: [string, Record<string, string>, string][] = [
+    ['missing ADMIN_API_TOKENS', {}, 'ADMIN_API_TOKENS'],
+    ['empty ADMIN_API_TOKENS', { ADMIN_API_TOKENS: '' }, 'ADMIN_API_TOKENS'],
+    ['an empty token in the list', { ADMIN_API_TOKENS: 'a,,b' }, 'ADMIN_API_TOKENS'],
+    ['a trailing comma', { ADMIN_API_TOKENS: 'a,' }, 'ADMIN_API_TOKENS'],
+    ['PORT=abc', { ADMIN_API_TOKENS: 'a', PORT: 'abc' }, 'PORT'],
+    ['PORT=70000', { ADMIN_API_TOKENS: 'a', PORT: '70000' }, 'PORT'],
+    ['PORT=80.5', { ADMIN_API_TOKENS: 'a', PORT: '80.5' }, 'PORT'],
+    ['REDIS_URL not redis://', { ADMIN_API_TOKENS: 'a', REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    ['LOG_LEVEL unknown', { ADMIN_API_TOKENS: 'a', LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    ['ALLOW_PRIVATE_DESTINATIONS=yes', { ADMIN_API_TOKENS: 'a', ALLOW_PRIVATE_DESTINATIONS: 'yes' }, 'ALLOW_PRIVATE_DESTINATIONS'],
+    ['SECRETS_ENCRYPTION_KEY too short', { ADMIN_API_TOKENS: 'a', SECRETS_ENCRYPTION_KEY: 'c2hvcnQ=' }, 'SECRETS_ENCRYPTION_KEY'],
+  ];
+
+  it.each(bad)('%s: throws a ConfigError naming the variable', (_label, env, variable) => {
+    let thrown: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).message).toContain(variable);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT.*ADMIN_API_TOKENS|ADMIN_API_TOKENS.*PORT/);
+  });
+});
