@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HEADER_NAMES, USER_AGENT } from '@outboundiq/core';
-import { verifyWithDocNode, verifyWithDocPython } from '@outboundiq/testkit';
+import { dumpValues, verifyWithDocNode, verifyWithDocPython } from '@outboundiq/testkit';
 import { sampleDial, startPipeline, type Pipeline } from '../src/harness.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -59,5 +59,23 @@ describe('a delivery as a receiver sees it', () => {
     const [request] = await p.receiver.waitForRequests('/solo', 1, 1_000);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(JSON.parse(request!.body.toString()).dials).toHaveLength(1);
+  });
+
+  it('never lets a signing secret reach Redis in clear, job data or a log line', async () => {
+    const hook = await p.createWebhook('vault', '/vault');
+    const rotated = await p.store.rotateSecret('vault', hook.id);
+    p.receiver.respond('/vault', (_req, nth) => ({ status: nth === 0 ? 500 : 200 }));
+    await p.producer.publish(sampleDial('vault', 1));
+    const [request] = await p.receiver.waitForRequests('/vault', 2);
+    const deliveryId = JSON.parse(request!.body.toString()).deliveryId as string;
+    const job = await p.queue.getJob(deliveryId);
+    expect(job).toBeDefined();
+
+    const secrets = [hook.secret, rotated!];
+    const haystacks = [...(await dumpValues(p.redis, p.prefix)), JSON.stringify(job!.data), ...p.logs.raw];
+    expect(haystacks.length).toBeGreaterThan(10);
+    for (const secret of secrets) {
+      for (const text of haystacks) expect(text).not.toContain(secret);
+    }
   });
 });
