@@ -1,17 +1,16 @@
-import { ConfigError, QUEUE_NAMES, createKeys, createLogger, createRedisClient, secretBoxFromEnv, type Logger } from '@outboundiq/core';
+import { QUEUE_NAMES, createHostCheck, createKeys, createLogger, createRedisClient, secretBoxFromEnv } from '@outboundiq/core';
+import { createShutdown, runMain } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { literalHostCheck } from './destinations.js';
 import { createReadiness } from './routes/health.js';
-import { createShutdown } from './shutdown.js';
 
 /** Longer than any admin request; well inside a Kubernetes grace period. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-async function main(): Promise<void> {
+async function main() {
   const config = loadConfig(process.env);
   // Synchronous writes: with pino's default asynchronous stdout, lines still in flight at exit came
   // out of order or were lost (seen in test/main.test.ts). Nothing is left to flush at shutdown.
@@ -32,34 +31,18 @@ async function main(): Promise<void> {
     queues,
     logger,
     readiness,
-    config: { adminTokens: config.ADMIN_API_TOKENS, checkHost: literalHostCheck(config.ALLOW_PRIVATE_DESTINATIONS) },
+    config: { adminTokens: config.ADMIN_API_TOKENS, checkHost: createHostCheck({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS }) },
   });
 
-  const shutdown = createShutdown(
-    logger,
-    [
-      { name: 'readiness off', run: () => readiness.shutDown() },
-      { name: 'close http server', run: () => app.close() },
-      { name: 'close queues', run: () => Promise.all(queues.map((q) => q.close())) },
-      { name: 'close redis', run: () => Promise.all([redis.quit(), queueConnection.quit()]) },
-    ],
-    SHUTDOWN_DEADLINE_MS,
-  );
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void shutdown(signal).then((code) => exit(logger, code)));
-  }
+  // Readiness off first, so a load balancer stops sending before the server closes.
+  const shutdown = createShutdown(logger, SHUTDOWN_DEADLINE_MS);
+  shutdown.add('readiness off', () => readiness.shutDown());
+  shutdown.add('close http server', () => app.close());
+  shutdown.add('close queues', async () => void (await Promise.all(queues.map((q) => q.close()))));
+  shutdown.add('close redis', async () => void (await Promise.all([redis.quit(), queueConnection.quit()])));
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  return { shutdown };
 }
 
-function exit(logger: Logger, code: number): void {
-  logger.info({ code }, 'shutdown complete');
-  process.exit(code);
-}
-
-main().catch((err: unknown) => {
-  // The logger may not exist yet (bad configuration): a last line on stderr, then a failing exit.
-  const detail = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`admin failed to start: ${detail}\n`);
-  process.exit(1);
-});
+runMain('admin', main);

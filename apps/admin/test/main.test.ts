@@ -11,7 +11,7 @@ const PREFIX = `test-admin-main-${process.pid}-${Date.now()}`;
 
 beforeAll(() => {
   // The process under test is the built one; build it from the current sources so it is never stale.
-  const deps = ['core', 'webhook-store'].map((p) => `${APP_DIR}../../packages/${p}/dist/index.js`);
+  const deps = ['core', 'webhook-store', 'runtime'].map((p) => `${APP_DIR}../../packages/${p}/dist/index.js`);
   if (!deps.every((d) => existsSync(d))) throw new Error('build the workspace first: pnpm build');
   execFileSync(process.execPath, [`${APP_DIR}../../node_modules/typescript/bin/tsc`, '-p', `${APP_DIR}tsconfig.build.json`], { stdio: 'inherit' });
 }, 60_000);
@@ -62,7 +62,6 @@ it('serves, then on SIGTERM turns readiness off first, closes everything and exi
   expect(await app.exited).toBe(0);
   const steps = app.out.filter((l) => l.includes('shutdown step done')).map((l) => (JSON.parse(l) as { step: string }).step);
   expect(steps).toEqual(['readiness off', 'close http server', 'close queues', 'close redis']);
-  expect(JSON.parse(app.out.at(-1)!)).toMatchObject({ msg: 'shutdown complete', code: 0 });
 });
 
 it('refuses to start on a bad configuration, naming the variable', async () => {

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKeys } from '@outboundiq/core';
-import { literalHostCheck } from '../src/destinations.js';
+import { createHostCheck, createKeys } from '@outboundiq/core';
 import { AUTH, createHarness, validWebhook, type Harness } from './harness.js';
 
 let h: Harness;
 beforeAll(() => {
-  h = createHarness('validation', { checkHost: literalHostCheck(false) });
+  h = createHarness('validation', { checkHost: createHostCheck({ allowPrivate: false }) });
 });
 afterAll(async () => {
   await h.close();
