@@ -1,4 +1,4 @@
-import { QUEUE_NAMES, createHostCheck, createKeys, createLogger, createRedisClient, secretBoxFromEnv } from '@outboundiq/core';
+import { QUEUE_NAMES, assertNoEviction, createHostCheck, createKeys, createLogger, createRedisClient, secretBoxFromEnv } from '@outboundiq/core';
 import { createShutdown, runMain } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
@@ -22,6 +22,9 @@ async function main() {
   const redis = createRedisClient({ url: config.REDIS_URL, role: 'publisher', name: 'oiq-admin', logger });
   // BullMQ wants a connection that never gives up on a command, hence a worker-role client of its own.
   const queueConnection = createRedisClient({ url: config.REDIS_URL, role: 'worker', name: 'oiq-admin-board', logger });
+  // Like the workers, refuse an evicting Redis (jobs and webhooks would vanish). Through the
+  // publisher client: a Redis that is down delays the start by its timeout, not forever.
+  await assertNoEviction(redis, logger);
   const queues = [new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: keys.bullPrefix() })];
   const readiness = createReadiness();
 
