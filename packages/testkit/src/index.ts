@@ -5,3 +5,4 @@ export * from './redis-server.js';
 export * from './redis-helpers.js';
 export * from './doc-verify.js';
 export * from './apps.js';
+export * from './faults/index.js';
