@@ -33,5 +33,7 @@ export function createLogger(settings: LoggerSettings, destination?: Destination
     base: { service: settings.name },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  // Synchronous stdout: lines reach the log collector in order, and none is lost when the process
+  // exits right after its last shutdown step.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }

@@ -12,13 +12,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function issuesOf(error: z.ZodError, basePath: readonly PropertyKey[] = []): ValidationIssue[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = [...basePath, ...issue.path];
-    // zod reports unknown keys on the parent object; name each key so the message points at it.
+    // zod reports unknown keys together on the parent object; one issue per key, each named.
     if (issue.code === 'unrecognized_keys') {
-      return { field: formatPath([...path, issue.keys.join(', ')]), message: 'unknown field' };
+      return issue.keys.map((key) => ({ field: formatPath([...path, key]), message: 'unknown field' }));
     }
-    return { field: formatPath(path), message: issue.message };
+    return [{ field: formatPath(path), message: issue.message }];
   });
 }
 
