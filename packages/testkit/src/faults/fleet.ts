@@ -41,6 +41,11 @@ export class Fleet {
     return proc;
   }
 
+  /** Every copy ever started, in start order (killed ones included, with their logs). */
+  processes(): AppProcess[] {
+    return [...this.all];
+  }
+
   labels(): string[] {
     return [...this.procs.keys()];
   }
