@@ -58,7 +58,10 @@ export function createDeliveryProcessor(deps: SenderDeps) {
     const release = deps.limiter.tryAcquire(data.webhookId);
     if (release === null) {
       // This webhook already holds its share of our slots (a slow or dead endpoint): step aside.
-      await job.moveToDelayed(Date.now() + deps.config.busyDelayMs + Math.floor(Math.random() * 100), token);
+      // BullMQ counts every start but not these deferrals as attempts, so the difference is how
+      // often this job has stepped aside already.
+      const deferrals = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
+      await job.moveToDelayed(Date.now() + busyDelay(deps.config.busyDelayMs, deferrals), token);
       throw new DelayedError();
     }
     try {
@@ -67,6 +70,19 @@ export function createDeliveryProcessor(deps: SenderDeps) {
       release();
     }
   };
+}
+
+/** Doublings of the busy delay at most: 1 s grows to 16 s. */
+const BUSY_BACKOFF_STEPS = 4;
+
+/**
+ * How long a job steps aside when its webhook is at its cap: doubling with each deferral of that
+ * job, up to 2^4 times the base, +-25 % jitter. A fixed delay made every job queued behind a dead
+ * endpoint cycle through Redis once a second (20 new jobs a second piled up to ~1,000 cycling, which
+ * tripled the other companies' latency); with backoff the backlog costs a trickle of Redis calls.
+ */
+export function busyDelay(baseMs: number, deferrals: number, random: () => number = Math.random): number {
+  return Math.round(baseMs * 2 ** Math.min(deferrals, BUSY_BACKOFF_STEPS) * (0.75 + random() * 0.5));
 }
 
 async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) => Promise<void>): Promise<DeliveryResult> {

@@ -25,6 +25,8 @@ interface Hook {
   path: string;
   companySlug: string;
   enabled: boolean;
+  /** False for a webhook whose deliveries may rightly fail (a receiver that never answers in time). */
+  owed: boolean;
 }
 
 interface HookState {
@@ -72,12 +74,22 @@ export class DialLedger {
 
   /** A webhook the receiver serves at `path`; only enabled ones are owed deliveries. */
   addWebhook(path: string, companySlug: string, enabled = true): void {
-    this.hooks.set(path, { path, companySlug, enabled });
+    this.hooks.set(path, { path, companySlug, enabled, owed: true });
     this.state.set(path, { deliveries: new Map(), firstSeen: new Map(), requestsById: new Map() });
   }
 
+  /**
+   * A webhook whose receiver fails on purpose (hangs, trickles): its deliveries are not owed, since
+   * the contract gives up after the retry, but everything it does get is still checked.
+   */
+  notOwed(path: string): void {
+    const hook = this.hooks.get(path);
+    if (hook) hook.owed = false;
+  }
+
+  /** The webhooks of a company that are owed its dials. */
   webhooksOf(companySlug: string): string[] {
-    return [...this.hooks.values()].filter((h) => h.companySlug === companySlug && h.enabled).map((h) => h.path);
+    return [...this.hooks.values()].filter((h) => h.companySlug === companySlug && h.enabled && h.owed).map((h) => h.path);
   }
 
   /** Publishes through `publish` and books the outcome; never throws (a rejection is booked). */
