@@ -1,4 +1,5 @@
 import type { HostCheck, Logger, Redis } from '@outboundiq/core';
+import type { MetricsRegistry } from '@outboundiq/runtime';
 import { WebhookLimitError, type WebhookStore } from '@outboundiq/webhook-store';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError } from 'fastify';
@@ -7,6 +8,7 @@ import { BOARD_PATH, boardRoutes } from './board.js';
 import { ApiError, invalidRequest, notFound } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadiness, healthRoutes, type Readiness } from './routes/health.js';
+import { createAdminMetrics, metricsRoutes } from './routes/metrics.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 /** A webhook body is a few KB at most (2,048-character URL, 10 headers of 1 KB). */
@@ -28,6 +30,8 @@ export interface AppDeps {
   };
   /** Turned off by the shutdown sequence; a fresh one (ready) by default. */
   readiness?: Readiness;
+  /** What GET /metrics shows; by default Node's process metrics and the delivery queue's depth. */
+  metrics?: MetricsRegistry;
 }
 
 /** The admin API and dashboard, not listening: main.ts listens, tests use `inject`. */
@@ -63,6 +67,7 @@ export function buildApp(deps: AppDeps) {
   });
   app.register(webhookRoutes, { store: deps.store, checkHost: deps.config.checkHost });
   app.register(boardRoutes, { queues: deps.queues });
+  app.register(metricsRoutes, { metrics: deps.metrics ?? createAdminMetrics(deps.queues) });
   return app;
 }
 

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { QUEUE_NAMES, assertNoEviction, createKeys, createRedisClient, type DeliveryJob, type Logger } from '@outboundiq/core';
-import { createShutdown, pingWithin, startHealthServer, type Shutdown } from '@outboundiq/runtime';
+import { batcherMetrics, createMetricsRegistry, createShutdown, pingWithin, registerBacklogGauges, startHealthServer, type Shutdown } from '@outboundiq/runtime';
 import { Queue } from 'bullmq';
 import { createBatcher } from './batcher.js';
 import type { BatcherEnvConfig } from './config.js';
@@ -34,6 +34,8 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
 
   const queue = new Queue<DeliveryJob>(QUEUE_NAMES.deliveries, { connection: redis, prefix: keys.bullPrefix() });
   queue.on('error', (err) => logger.warn({ err }, 'delivery queue error'));
+  const metrics = createMetricsRegistry();
+  registerBacklogGauges(metrics.registry, { queue, redis, keys });
   const batcher = createBatcher({
     redis,
     queue,
@@ -42,6 +44,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     reader: createStreamReader(redis, keys, token),
     logger,
     jobOptions: JOB_OPTIONS,
+    onBatch: batcherMetrics(metrics.registry).onBatch,
     config: {
       maxDialsPerBatch: config.BATCH_MAX_DIALS,
       concurrency: config.BATCHER_CONCURRENCY,
@@ -57,6 +60,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     port: config.PORT,
     logger,
     ready: async () => batcher.running && (await pingWithin(redis)),
+    metrics: metrics.render,
   });
   const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   shutdown.add('stop claiming and finish passes', () => batcher.stop());

@@ -1,5 +1,5 @@
 import { QUEUE_NAMES, assertNoEviction, isDestinationBlocked, createKeys, createRedisClient, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
-import { createShutdown, pingWithin, startHealthServer, type Shutdown } from '@outboundiq/runtime';
+import { createMetricsRegistry, createShutdown, pingWithin, senderMetrics, startHealthServer, type Shutdown } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
 import type { SenderEnvConfig } from './config.js';
@@ -29,6 +29,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS,
     ...(options.resolve ? { resolve: options.resolve } : {}),
   });
+  const metrics = createMetricsRegistry();
   const processor = createDeliveryProcessor({
     store: createWebhookStore({ redis, keys, secretBox: box }),
     http,
@@ -36,6 +37,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     logger,
     config: { retryDelayMs: config.RETRY_DELAY_MS, busyDelayMs: 1_000 },
     isRefusal: isDestinationBlocked,
+    events: senderMetrics(metrics.registry).events,
   });
   // BullMQ's blocking worker connection must be its own; it duplicates the given one.
   const worker = new Worker<DeliveryJob>(QUEUE_NAMES.deliveries, processor, {
@@ -58,6 +60,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     port: config.PORT,
     logger,
     ready: async () => worker.isRunning() && !shutdown.started && (await pingWithin(redis)),
+    metrics: metrics.render,
   });
   shutdown.add('stop taking jobs and finish in-flight deliveries', () => worker.close());
   shutdown.add('close http connections', () => http.close());

@@ -1,3 +1,4 @@
 export * from './shutdown.js';
 export * from './health.js';
 export * from './main.js';
+export * from './metrics.js';

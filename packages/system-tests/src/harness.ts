@@ -36,6 +36,8 @@ export interface Pipeline {
   createWebhook(company: string, path: string, extra?: Partial<WebhookCreate>): Promise<{ id: string; secret: string; url: string }>;
   /** Starts the sender when it was held back with `{ holdSender: true }`. */
   startSender(): Promise<void>;
+  /** The port of an in-process app's health server (/healthz, /readyz, /metrics). */
+  healthPort(app: 'batcher' | 'sender'): number;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startPipeline(name: string, env: Record<string, string> = 
       return { id: webhook.id, secret: signingSecret, url };
     },
     startSender,
+    healthPort: (app) => (app === 'batcher' ? batcher.healthPort : sender!.healthPort),
     async close() {
       await Promise.all([batcher.stop(), sender?.stop()]);
       await producer.close();

@@ -45,6 +45,12 @@ export type DialProducerOptions = (
   keyPrefix?: string;
   /** With `redisUrl`: how long a call may wait for Redis before it rejects. Default 2 s. */
   timeoutMs?: number;
+  /**
+   * Told after each call that reached Redis how many dials went in and how many were skipped (no
+   * enabled webhook): wire it to your own metrics. It must not throw; if it does, the error is
+   * ignored, since the dials are already in.
+   */
+  onPublish?: (counts: PublishManyResult) => void;
 };
 
 type ScriptClient = (Redis | Cluster) & {
@@ -65,7 +71,7 @@ export function createDialProducer(options: DialProducerOptions): DialProducer {
   if (typeof client.oiqPublish !== 'function') {
     client.defineCommand('oiqPublish', { numberOfKeys: 4, lua: PUBLISH_SCRIPT });
   }
-  return new RedisDialProducer(client, keys, owned);
+  return new RedisDialProducer(client, keys, owned, options.onPublish);
 }
 
 class RedisDialProducer implements DialProducer {
@@ -73,11 +79,13 @@ class RedisDialProducer implements DialProducer {
     private readonly client: ScriptClient,
     private readonly keys: Keys,
     private readonly ownsClient: boolean,
+    private readonly onPublish?: (counts: PublishManyResult) => void,
   ) {}
 
   async publish(input: DialInput): Promise<PublishResult> {
     const dial = normalise(input, []);
     const appended = await this.append(this.client, dial.companySlug, JSON.stringify([dial]));
+    this.observe(appended === 1 ? { enqueued: 1, skipped: 0 } : { enqueued: 0, skipped: 1 });
     return appended === 1 ? { enqueued: true } : { enqueued: false, reason: 'no-enabled-webhook' };
   }
 
@@ -128,7 +136,16 @@ class RedisDialProducer implements DialProducer {
         cause: failures[0],
       });
     }
+    this.observe({ enqueued, skipped });
     return { enqueued, skipped };
+  }
+
+  private observe(counts: PublishManyResult): void {
+    try {
+      this.onPublish?.(counts);
+    } catch {
+      // A broken metrics hook must not turn a publish that succeeded into a failure.
+    }
   }
 
   async close(): Promise<void> {
