@@ -29,7 +29,7 @@ export class Fleet {
     const proc = spawnApp(app, { ...this.env, ...extraEnv }, label);
     this.procs.set(label, proc);
     this.all.push(proc);
-    const started = () => proc.logs.some((l) => l.msg === STARTED[app]);
+    const started = () => proc.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith(STARTED[app]));
     await waitFor(() => started() || !isRunning(proc), timeoutMs, `${label} to start`);
     if (!started()) throw new Error(`${label} exited during start:\n${outputOf(proc)}`);
     return proc;

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { faultDial, formatReconciliation, startLoad, waitFor } from '@outboundiq/testkit';
+import { startTestWorld, unfinishedJobs, type TestWorld } from '../../src/faults/world.js';
+
+const COMPANIES = ['north', 'south', 'east', 'west'];
+const DOWNTIME_MS = 3_000;
+
+// Scenario 3: Redis restarted under load (SIGTERM, then SIGKILL; AOF with fsync always keeps what
+// was acknowledged) and a consumer group destroyed by hand. Every app and the producer reconnect by
+// themselves, the group is recreated, producer calls during the outage reject in bounded time.
+describe('Redis restarted under load', () => {
+  let w: TestWorld;
+  let pids: Record<string, number>;
+  beforeAll(async () => {
+    w = await startTestWorld({ name: 'redis-restart', env: { BATCHER_LEASE_MS: '2000', ADMIN_API_TOKENS: 'fault-token' } });
+    for (const company of COMPANIES) await w.addWebhooks(company, 2);
+    const apps = await Promise.all([
+      w.fleet.start('batcher', 'batcher-a'), w.fleet.start('batcher', 'batcher-b'),
+      w.fleet.start('sender', 'sender-a'), w.fleet.start('sender', 'sender-b'), w.fleet.start('admin', 'admin'),
+    ]);
+    pids = Object.fromEntries(apps.map((p) => [p.name, p.child.pid!]));
+  }, 60_000);
+  afterAll(() => w?.close(), 30_000);
+
+  const flowing = async (what: string) => {
+    const seen = w.receiver.requests.length;
+    await waitFor(() => w.receiver.requests.length >= seen + 30, 30_000, what);
+  };
+  /** One publish on its own during the outage: how long until it settles, and how. */
+  const probe = async (n: number) => {
+    const started = Date.now();
+    const dial = faultDial('north', `probe-${n}-${started}`, n);
+    const entry = await w.ledger.publish(dial, () => w.producer.publish(dial));
+    return { outcome: entry.outcome, ms: Date.now() - started };
+  };
+
+  it('loses nothing acknowledged, and everything reconnects without a process restart', async () => {
+    const load = startLoad({ ledger: w.ledger, producer: w.producer, companies: COMPANIES, perSecond: 50 });
+    const outages: string[] = [];
+    try {
+      await flowing('deliveries before the restarts');
+      for (const kill of [false, true]) {
+        const restarted = w.redisServer.restart({ kill, downtimeMs: DOWNTIME_MS });
+        // Let the server go down first (restart() resolves only once it is back).
+        await waitFor(() => w.redis.status !== 'ready', 5_000, 'the connection to drop');
+        const during = await probe(outages.length);
+        await restarted;
+        const back = Date.now();
+        await waitFor(async () => (await probe(outages.length + 100)).outcome === 'enqueued', 15_000, 'a publish to succeed again');
+        const publishBackMs = Date.now() - back;
+        await flowing(`deliveries after the ${kill ? 'SIGKILL' : 'SIGTERM'} restart`);
+        outages.push(`${kill ? 'SIGKILL' : 'SIGTERM'}: publish during the outage ${during.outcome} after ${during.ms} ms, succeeded again ${publishBackMs} ms after Redis was back, deliveries flowing ${Date.now() - back} ms after`);
+        expect(during.outcome).toBe('rejected');
+        expect(during.ms).toBeLessThan(5_000);
+      }
+      // A consumer group gone (operator error, or a Redis that lost it): NOGROUP must not wedge.
+      await w.redis.xgroup('DESTROY', w.keys.dials('south'), 'batchers');
+      await flowing('deliveries after the group was destroyed');
+    } finally {
+      await load.stop();
+    }
+    await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 30_000, 'every acknowledged dial delivered');
+    await waitFor(async () => (await w.pendingEntries()) === 0, 10_000, 'no entry pending in the batchers group');
+    await waitFor(async () => Object.values(await unfinishedJobs(w.queue)).every((n) => n === 0), 15_000, 'every job finished');
+
+    // Same processes as at the start: nobody needed a restart. The admin is ready again.
+    for (const [label, pid] of Object.entries(pids)) {
+      expect(w.fleet.running(label)).toBe(true);
+      expect(w.fleet.get(label).child.pid).toBe(pid);
+    }
+    const port = (w.fleet.get('admin').logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening')) as { msg: string }).msg.split(':').pop();
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 10_000, 'the admin ready');
+    expect(await w.redis.xinfo('GROUPS', w.keys.dials('south'))).toHaveLength(1);
+
+    const report = w.ledger.reconcile(w.receiver.requests);
+    process.stdout.write(`[redis-restart] ${outages.join('; ')}\n${formatReconciliation(report)}\n`);
+    expect(report.rejected).toBeGreaterThan(0);
+    expect(report).toMatchObject({ missingCount: 0, duplicateCount: 0, violationCount: 0, ok: true });
+  }, 150_000);
+});
