@@ -1,0 +1,249 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { QUEUE_NAMES, createKeys } from '@outboundiq/core';
+import { QueueKeys } from 'bullmq';
+import { loadConfig as adminConfig } from '../../../apps/admin/src/config.js';
+import { loadConfig as batcherConfig } from '../../../apps/batcher/src/config.js';
+import { loadConfig as senderConfig } from '../../../apps/sender/src/config.js';
+import { containersOf, fileExists, kustomize, loadYaml, realKustomize, repoPath, type Doc } from '../src/kustomize.js';
+
+const K8S = repoPath('infra/k8s');
+const OVERLAYS = ['dev', 'prod', 'prod-keda'] as const;
+const APPS = ['batcher', 'sender', 'admin'] as const;
+type App = (typeof APPS)[number];
+
+/** A whole delivery with its retry: 2 attempts of 10 s and the 0.5 s pause (CONTRACT section 1). */
+const WHOLE_DELIVERY_MS = 2 * 10_000 + 500;
+/** The admin's shutdown deadline is fixed in apps/admin/src/main.ts, not read from SHUTDOWN_TIMEOUT_MS. */
+const ADMIN_SHUTDOWN_MS = 10_000;
+
+const defaultPorts: Record<App, number> = {
+  batcher: batcherConfig({}).PORT,
+  sender: senderConfig({}).PORT,
+  admin: adminConfig({ ADMIN_API_TOKENS: 'x' }).PORT,
+};
+
+/** Paths each app serves, read from its code: the workers through runtime's health server, admin through fastify routes. */
+function servedPaths(app: App): string[] {
+  const source = app === 'admin'
+    ? readFileSync(repoPath('apps/admin/src/routes/health.ts'), 'utf8')
+    : readFileSync(repoPath('packages/runtime/src/health.ts'), 'utf8');
+  if (app !== 'admin') expect(readFileSync(repoPath(`apps/${app}/src/app.ts`), 'utf8')).toContain('startHealthServer(');
+  return [...source.matchAll(app === 'admin' ? /app\.get\('(\/[a-z]+)'/g : /path === '(\/[a-z]+)'/g)].map((m) => m[1]!);
+}
+
+function kubectl(cmd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return undefined;
+  }
+}
+
+const byKind = (docs: Doc[], kind: string) => docs.filter((d) => d.kind === kind);
+const named = (docs: Doc[], kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
+const deployment = (docs: Doc[], app: App) => named(docs, 'Deployment', `oiq-${app}`)!;
+const configMap = (docs: Doc[]) => byKind(docs, 'ConfigMap').find((d) => String(d.metadata.name).startsWith('oiq-config'))!;
+
+/** Hash suffixes of generated names, which only the real kustomize adds. */
+const unhash = (docs: Doc[]) => JSON.parse(JSON.stringify(docs).replace(/(oiq-(?:config|secrets))-[a-z0-9]{10}/g, '$1')) as Doc[];
+const sortDocs = (docs: Doc[]) => [...docs].sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
+
+describe('every manifest parses', () => {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.ya?ml$/.test(name)) files.push(path);
+    }
+  };
+  walk(K8S);
+
+  it.each(files.map((f) => [relative(K8S, f), f]))('%s', (_name, file) => {
+    const docs = loadYaml(file);
+    expect(docs.length).toBeGreaterThan(0);
+    for (const doc of docs) expect(doc).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String) });
+  });
+});
+
+describe.each(OVERLAYS)('overlay %s', (overlay) => {
+  const dir = join(K8S, 'overlays', overlay);
+  const docs = kustomize(dir);
+  const namespace = overlay === 'dev' ? 'oiq-dev' : 'oiq-prod';
+  const config = configMap(docs).data as Record<string, string>;
+
+  it('renders the three apps, their PDBs and the admin Service into one namespace', () => {
+    for (const app of APPS) {
+      expect(deployment(docs, app)).toBeDefined();
+      expect(named(docs, 'PodDisruptionBudget', `oiq-${app}`)).toBeDefined();
+    }
+    expect(named(docs, 'Service', 'oiq-admin')).toBeDefined();
+    for (const doc of docs) {
+      expect(doc.metadata.name).toEqual(expect.any(String));
+      if (doc.kind !== 'Namespace') expect([doc.kind, doc.metadata.name, doc.metadata.namespace]).toEqual([doc.kind, doc.metadata.name, namespace]);
+    }
+  });
+
+  it('matches what a real kustomize renders, when one is installed', () => {
+    const real = realKustomize(dir, kubectl);
+    if (real === undefined) return; // kubectl is not on every machine; the checks below still run on ours
+    expect(sortDocs(unhash(docs))).toEqual(sortDocs(unhash(real)));
+  });
+
+  it.each(APPS)('%s: runs its built entry point from the image', (app) => {
+    const [container, ...others] = containersOf(deployment(docs, app));
+    expect(others).toEqual([]);
+    expect(container!.command).toEqual(['node', `apps/${app}/dist/main.js`]);
+    expect(container!.args).toBeUndefined();
+    // The image's WORKDIR is /app and it holds apps/<app> as `pnpm deploy` made it from the build.
+    expect(fileExists(repoPath(`apps/${app}/dist/main.js`))).toBe(true);
+    const images = new Set(APPS.map((a) => containersOf(deployment(docs, a))[0]!.image));
+    expect(images.size).toBe(1);
+    expect([...images][0]).toMatch(/^registry\.example\.com\/outboundiq\/webhooks:[\w.-]+$/);
+  });
+
+  it.each(APPS)('%s: probes /healthz and /readyz on the port it really serves', (app) => {
+    const container = containersOf(deployment(docs, app))[0]!;
+    const env = Object.fromEntries((container.env ?? []).filter((e: Doc) => 'value' in e).map((e: Doc) => [e.name, e.value]));
+    const port = Number(env.PORT ?? config.PORT ?? defaultPorts[app]);
+    expect(port).toBe(defaultPorts[app]);
+    const http = (container.ports as Doc[]).find((p) => p.name === 'http')!;
+    expect(http.containerPort).toBe(port);
+    const served = servedPaths(app);
+    for (const [probe, path] of [['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']] as const) {
+      expect(container[probe].httpGet).toEqual({ path, port: 'http' });
+      expect(served).toContain(path);
+      expect(container[probe].timeoutSeconds).toBeGreaterThanOrEqual(2); // readiness pings Redis with a 1 s deadline
+    }
+  });
+
+  it.each(APPS)('%s: has requests and limits', (app) => {
+    const { resources } = containersOf(deployment(docs, app))[0]!;
+    for (const bound of ['requests', 'limits']) expect(resources[bound]).toEqual({ cpu: expect.anything(), memory: expect.any(String) });
+  });
+
+  it.each(APPS)('%s: outlives a whole delivery and its shutdown deadline before being killed', (app) => {
+    const pod = deployment(docs, app).spec.template.spec;
+    const graceMs = pod.terminationGracePeriodSeconds * 1_000;
+    const container = pod.containers[0];
+    const preStopMs = container.lifecycle?.preStop ? Number(container.lifecycle.preStop.exec.command[1]) * 1_000 : 0;
+    if (app === 'admin') {
+      expect(graceMs).toBeGreaterThan(preStopMs + ADMIN_SHUTDOWN_MS);
+      return;
+    }
+    const shutdownMs = Number(config.SHUTDOWN_TIMEOUT_MS);
+    // The deadline leaves in-flight deliveries time to end (plus closing Redis), and the process
+    // ends by itself before Kubernetes sends SIGKILL.
+    expect(shutdownMs).toBeGreaterThan(WHOLE_DELIVERY_MS + 2_000);
+    expect(graceMs).toBeGreaterThan(WHOLE_DELIVERY_MS + 2_000);
+    expect(graceMs).toBeGreaterThanOrEqual(shutdownMs + preStopMs + 5_000);
+    // The sender's settings must pass its own check (lock longer than a whole delivery).
+    if (app === 'sender') expect(() => senderConfig({ ...config, NODE_ENV: 'test' })).not.toThrow();
+  });
+
+  it('runs every workload as non-root with a read-only root, no privilege escalation, no capabilities and RuntimeDefault seccomp', () => {
+    const workloads = docs.filter((d) => ['Deployment', 'StatefulSet'].includes(d.kind));
+    expect(workloads.length).toBe(overlay === 'dev' ? 4 : 3);
+    for (const w of workloads) {
+      const pod = w.spec.template.spec;
+      expect([w.metadata.name, pod.securityContext]).toEqual([w.metadata.name, expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } })]);
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      for (const c of containersOf(w)) {
+        expect([w.metadata.name, c.securityContext]).toEqual([w.metadata.name, {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          privileged: false,
+          capabilities: { drop: ['ALL'] },
+        }]);
+      }
+    }
+  });
+
+  it('takes configuration from the ConfigMap and the secrets only from the Secret', () => {
+    expect(config).toMatchObject({ NODE_ENV: 'production', KEY_PREFIX: 'oiq', ALLOW_PRIVATE_DESTINATIONS: 'false' });
+    for (const secret of ['SECRETS_ENCRYPTION_KEY', 'ADMIN_API_TOKENS', 'REDIS_URL']) expect(config).not.toHaveProperty(secret);
+    const secretRefs = new Map<string, Set<string>>();
+    for (const app of APPS) {
+      const c = containersOf(deployment(docs, app))[0]!;
+      expect(c.envFrom).toEqual([{ configMapRef: { name: configMap(docs).metadata.name } }]);
+      for (const e of c.env as Doc[]) {
+        if (['SECRETS_ENCRYPTION_KEY', 'ADMIN_API_TOKENS', 'REDIS_URL'].includes(e.name)) {
+          expect([app, e.name, e.value]).toEqual([app, e.name, undefined]);
+          const ref = e.valueFrom.secretKeyRef;
+          expect(ref.key).toBe(e.name);
+          secretRefs.set(ref.name, (secretRefs.get(ref.name) ?? new Set()).add(ref.key));
+        }
+      }
+      const names = (c.env as Doc[]).map((e) => e.name);
+      expect(names).toContain('REDIS_URL');
+      if (app !== 'batcher') expect(names).toContain('SECRETS_ENCRYPTION_KEY');
+      expect(names.includes('ADMIN_API_TOKENS')).toBe(app === 'admin');
+    }
+    const secrets = byKind(docs, 'Secret');
+    if (overlay === 'dev') {
+      // Placeholders generated in dev only; the key must be one the apps accept.
+      const [name] = [...secretRefs.keys()];
+      const secret = secrets.find((s) => s.metadata.name === name)!;
+      const data = Object.fromEntries(Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+      expect(Object.keys(data).sort()).toEqual([...secretRefs.get(name!)!].sort());
+      expect(() => senderConfig({ ...config, ...data })).not.toThrow();
+      expect(() => adminConfig({ ...config, ...data })).not.toThrow();
+      expect(data.REDIS_URL).toBe('redis://redis:6379');
+    } else {
+      expect(secrets).toEqual([]); // made by the operator, never in git
+    }
+  });
+
+  it('has a PDB and a selector matching each app\'s pods, and the admin Service reaches the admin port', () => {
+    for (const app of APPS) {
+      const d = deployment(docs, app);
+      const podLabels = d.spec.template.metadata.labels;
+      expect(podLabels).toMatchObject(d.spec.selector.matchLabels);
+      const pdb = named(docs, 'PodDisruptionBudget', `oiq-${app}`)!;
+      expect(podLabels).toMatchObject(pdb.spec.selector.matchLabels);
+      expect(pdb.spec.maxUnavailable ?? pdb.spec.minAvailable).toBeDefined();
+    }
+    const service = named(docs, 'Service', 'oiq-admin')!;
+    expect(deployment(docs, 'admin').spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
+  });
+
+  it('scales the sender with one autoscaler: the CPU HPA, or KEDA on the delivery wait list', () => {
+    const hpa = named(docs, 'HorizontalPodAutoscaler', 'oiq-sender');
+    const scaled = named(docs, 'ScaledObject', 'oiq-sender');
+    expect(deployment(docs, 'sender').spec.replicas).toBeUndefined();
+    if (overlay === 'prod-keda') {
+      expect(hpa).toBeUndefined();
+      expect(scaled!.spec.scaleTargetRef).toEqual({ name: 'oiq-sender' });
+      const [trigger] = scaled!.spec.triggers;
+      // The very list BullMQ pushes waiting jobs to, under our prefix.
+      const bull = new QueueKeys(createKeys(config.KEY_PREFIX).bullPrefix());
+      expect(trigger.type).toBe('redis');
+      expect(trigger.metadata.listName).toBe(bull.getKeys(QUEUE_NAMES.deliveries).wait);
+      expect(trigger.metadata.listName).toBe('oiq:bull:deliveries:wait');
+      expect(Number(trigger.metadata.listLength)).toBeGreaterThan(0);
+      expect(named(docs, 'TriggerAuthentication', trigger.authenticationRef.name)).toBeDefined();
+    } else {
+      expect(scaled).toBeUndefined();
+      expect(hpa!.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'oiq-sender' });
+      expect(hpa!.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } }]);
+      expect(hpa!.spec.minReplicas).toBeLessThanOrEqual(hpa!.spec.maxReplicas);
+    }
+  });
+
+  it(overlay === 'dev' ? 'runs its own Redis with AOF and noeviction' : 'runs no Redis of its own (managed Redis from the Secret)', () => {
+    const redis = named(docs, 'StatefulSet', 'redis');
+    if (overlay !== 'dev') {
+      expect(redis).toBeUndefined();
+      return;
+    }
+    const args = containersOf(redis!)[0]!.args.join(' ');
+    expect(args).toContain('--appendonly yes');
+    expect(args).toContain('--maxmemory-policy noeviction');
+    expect(named(docs, 'Service', 'redis')!.spec.ports[0].port).toBe(6379);
+  });
+});
