@@ -13,7 +13,7 @@ const text = z.string({ error: 'must be a string' }).max(MAX_STRING_LENGTH, `mus
 const nullableText = text.nullable().optional().transform((v) => v ?? null);
 
 // ISO 8601 with a date, a time and a zone; anything without a zone is ambiguous and refused.
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+export const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 const timestamp = z
   .union([z.date(), z.string()], { error: 'must be a Date or an ISO 8601 string with a time zone' })

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './validation.js';
 export * from './dial.js';
+export * from './dial-fast.js';
 export * from './delivery.js';
 export * from './signing.js';
 export * from './secret-box.js';
