@@ -1,5 +1,6 @@
 import type { HostCheck, Logger, Redis } from '@outboundiq/core';
 import type { MetricsRegistry } from '@outboundiq/runtime';
+import type { DialProducer } from '@outboundiq/webhook-producer';
 import { WebhookLimitError, type WebhookStore } from '@outboundiq/webhook-store';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError } from 'fastify';
@@ -9,6 +10,7 @@ import { ApiError, invalidRequest, notFound } from './errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadiness, healthRoutes, type Readiness } from './routes/health.js';
 import { createAdminMetrics, metricsRoutes } from './routes/metrics.js';
+import { settingsPageRoutes } from './routes/settings-page.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 /** A webhook body is a few KB at most (2,048-character URL, 10 headers of 1 KB). */
@@ -21,6 +23,10 @@ export interface AppDeps {
   /** Every queue of the system, shown by the dashboard. */
   queues: readonly Queue[];
   logger: Logger;
+  /** Publishes the sample dial of "Send a test dial" (on the admin's publisher client and KEY_PREFIX). */
+  producer: Pick<DialProducer, 'publish'>;
+  /** The built Settings -> Webhooks page (apps/admin/dist/web); without it the page is not served. */
+  webRoot?: string;
   config: {
     /** ADMIN_API_TOKENS. */
     adminTokens: readonly string[];
@@ -65,7 +71,8 @@ export function buildApp(deps: AppDeps) {
     readiness: deps.readiness ?? createReadiness(),
     pingTimeoutMs: deps.config.readyPingTimeoutMs ?? 1_000,
   });
-  app.register(webhookRoutes, { store: deps.store, checkHost: deps.config.checkHost });
+  app.register(webhookRoutes, { store: deps.store, checkHost: deps.config.checkHost, producer: deps.producer });
+  if (deps.webRoot !== undefined) app.register(settingsPageRoutes, { webRoot: deps.webRoot });
   app.register(boardRoutes, { queues: deps.queues });
   app.register(metricsRoutes, { metrics: deps.metrics ?? createAdminMetrics(deps.queues) });
   return app;

@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { QUEUE_NAMES, assertNoEviction, createHostCheck, createKeys, createLogger, createRedisClient, secretBoxFromEnv } from '@outboundiq/core';
 import { createShutdown, runMain } from '@outboundiq/runtime';
+import { createDialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
@@ -34,6 +36,9 @@ async function main() {
     queues,
     logger,
     readiness,
+    // On the publisher client: a test dial fails fast when Redis is down. Closing it is the client's job.
+    producer: createDialProducer({ redis, keyPrefix: config.KEY_PREFIX }),
+    webRoot: fileURLToPath(new URL('./web/', import.meta.url)),
     config: { adminTokens: config.ADMIN_API_TOKENS, checkHost: createHostCheck({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS }) },
   });
 

@@ -10,6 +10,7 @@ import {
 } from '@outboundiq/core';
 import { z } from 'zod';
 import { API_ERROR_CODES } from './errors.js';
+import type { TestDialResult } from './routes/webhooks.js';
 
 /** The webhook as answered (core's `Webhook`), spelt in zod only so it can be described. */
 const webhookSchema = z.object({
@@ -26,6 +27,18 @@ const webhookSchema = z.object({
 const signingSecretSchema = z.object({
   signingSecret: z.string().describe('Shown only here and in the create answer; store it now.'),
 });
+
+const testDialResultSchema = z
+  .union([
+    z.object({ enqueued: z.literal(true) }),
+    z.object({
+      enqueued: z.literal(false),
+      reason: z
+        .enum(['no-enabled-webhook', 'webhook-disabled'])
+        .describe('webhook-disabled: this webhook is off, nothing was published; no-enabled-webhook: the company has none on'),
+    }),
+  ])
+  .describe('Whether the sample dial went into the pipeline') satisfies z.ZodType<TestDialResult>;
 
 const errorSchema = z.object({
   error: z.object({
@@ -99,6 +112,13 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { 200: { description: 'The new secret', ...json(ref('SigningSecret')) }, ...errors },
         },
       },
+      '/v1/companies/{companySlug}/webhooks/{webhookId}/test': {
+        parameters: [company, webhook],
+        post: {
+          summary: 'Send a test dial: publish one sample dial for the company, delivered to each of its enabled webhooks',
+          responses: { 202: { description: 'Published, or why not', ...json(ref('TestDialResult')) }, ...errors },
+        },
+      },
       '/healthz': { get: { ...publicRoute, summary: 'Alive', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
         get: {
@@ -118,6 +138,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         WebhookWithSecret: describe(webhookSchema.extend(signingSecretSchema.shape), 'output'),
         WebhookList: describe(z.object({ webhooks: z.array(webhookSchema) }), 'output'),
         SigningSecret: describe(signingSecretSchema, 'output'),
+        TestDialResult: describe(testDialResultSchema, 'output'),
         Error: describe(errorSchema, 'output'),
       },
     },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { QUEUE_NAMES, SecretBox, createKeys, createLogger, createRedisClient, type HostCheck } from '@outboundiq/core';
+import { createDialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -23,7 +24,7 @@ export interface Harness {
 }
 
 /** A real app on the real Redis under a key prefix of its own; `close` deletes every key it made. */
-export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'> } = {}): Harness {
+export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string } = {}): Harness {
   const prefix = `test-admin-${name}-${process.pid}-${Date.now()}`;
   const keys = createKeys(prefix);
   const logLines: string[] = [];
@@ -39,6 +40,8 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     queues: [queue],
     logger,
     readiness,
+    producer: createDialProducer({ redis, keyPrefix: prefix }),
+    ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
     config: { adminTokens: [...TOKENS], checkHost: options.checkHost, readyPingTimeoutMs: 300 },
   });
   return {

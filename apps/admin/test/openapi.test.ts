@@ -25,6 +25,7 @@ describe('OpenAPI document', () => {
         'PATCH /v1/companies/{companySlug}/webhooks/{webhookId} 200,400,401,404',
         'DELETE /v1/companies/{companySlug}/webhooks/{webhookId} 204,400,401,404',
         'POST /v1/companies/{companySlug}/webhooks/{webhookId}/rotate-secret 200,400,401,404',
+        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/test 202,400,401,404',
         'GET /healthz 200',
         'GET /readyz 200,503',
         'GET /v1/openapi.json 200',
@@ -49,6 +50,13 @@ describe('OpenAPI document', () => {
     expect(Object.keys(Webhook.properties).sort()).toEqual(['companySlug', 'createdAt', 'enabled', 'headers', 'id', 'name', 'updatedAt', 'url']);
     expect(WebhookWithSecret.properties).toHaveProperty('signingSecret');
     expect(SigningSecret.required).toEqual(['signingSecret']);
+  });
+
+  it('describes the test dial answer: enqueued, or why not', () => {
+    const { TestDialResult } = doc.components.schemas;
+    const variants = TestDialResult.anyOf.map((v: any) => v.properties);
+    expect(variants[0]).toEqual({ enqueued: { type: 'boolean', const: true } });
+    expect(variants[1].reason.enum.sort()).toEqual(['no-enabled-webhook', 'webhook-disabled']);
   });
 
   it('marks only health checks and itself as open', () => {

@@ -7,15 +7,22 @@ import {
   type HostCheck,
   type Webhook,
 } from '@outboundiq/core';
+import type { DialProducer } from '@outboundiq/webhook-producer';
 import type { WebhookStore } from '@outboundiq/webhook-store';
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import { invalidRequest, notFound } from '../errors.js';
+import { sampleDial } from '../sample-dial.js';
 
 export interface WebhookRoutesOptions {
   store: WebhookStore;
   checkHost?: HostCheck | undefined;
+  /** Publishes the sample dial of POST .../test, like the dial-cleaning service would. */
+  producer: Pick<DialProducer, 'publish'>;
 }
+
+/** The answer of POST .../test: what the producer said, or why nothing was published. */
+export type TestDialResult = { enqueued: true } | { enqueued: false; reason: 'no-enabled-webhook' | 'webhook-disabled' };
 
 interface CompanyParams {
   companySlug: string;
@@ -26,7 +33,7 @@ interface WebhookParams extends CompanyParams {
 
 const BASE = '/v1/companies/:companySlug/webhooks';
 
-export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, { store, checkHost }) => {
+export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, { store, checkHost, producer }) => {
   const createSchema = webhookCreateSchema({ checkHost });
   const updateSchema = webhookUpdateSchema({ checkHost });
 
@@ -69,6 +76,16 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     const { company, id } = webhookOf(request.params);
     if (!(await store.delete(company, id))) throw notFound('webhook');
     return reply.code(204).send();
+  });
+
+  // One sample dial for the company, through the pipeline a real one takes. The batcher sends a
+  // company's dials to all its enabled webhooks, so the others get it too (the page says so). A
+  // disabled webhook would get nothing: say that rather than publish for the others only.
+  app.post<{ Params: WebhookParams }>(`${BASE}/:webhookId/test`, async (request, reply) => {
+    const { company, id } = webhookOf(request.params);
+    const webhook = found(await store.get(company, id));
+    const result: TestDialResult = webhook.enabled ? await producer.publish(sampleDial(company)) : { enqueued: false, reason: 'webhook-disabled' };
+    return reply.code(202).send(result);
   });
 };
 

@@ -1,0 +1,75 @@
+/** The admin API (CONTRACT section 3) as the page uses it: every call carries the bearer token. */
+
+export interface Webhook {
+  id: string;
+  companySlug: string;
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WebhookInput {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type TestDialResult = { enqueued: true } | { enqueued: false; reason: string };
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** An answer other than success: the API's error body, or a network failure (status 0). */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: FieldIssue[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiFailure';
+  }
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+export function createApi(company: string, token: string) {
+  const base = `/v1/companies/${encodeURIComponent(company)}/webhooks`;
+  const one = (id: string) => `/${encodeURIComponent(id)}`;
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(base + path, {
+        method,
+        cache: 'no-store',
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch {
+      throw new ApiFailure(0, 'network', 'Could not reach the admin API. Check your connection and try again.');
+    }
+    if (res.status === 204) return undefined as T;
+    const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: FieldIssue[] } } | null;
+    if (!res.ok) {
+      const error = data?.error;
+      throw new ApiFailure(res.status, error?.code ?? `http_${res.status}`, error?.message ?? `The admin API answered ${res.status}.`, error?.details ?? []);
+    }
+    return data as T;
+  }
+
+  return {
+    list: async () => (await call<{ webhooks: Webhook[] }>('GET', '')).webhooks,
+    create: (input: WebhookInput) => call<Webhook & { signingSecret: string }>('POST', '', input),
+    setEnabled: (id: string, enabled: boolean) => call<Webhook>('PATCH', one(id), { enabled }),
+    rotateSecret: async (id: string) => (await call<{ signingSecret: string }>('POST', `${one(id)}/rotate-secret`)).signingSecret,
+    remove: (id: string) => call<undefined>('DELETE', one(id)),
+    sendTestDial: (id: string) => call<TestDialResult>('POST', `${one(id)}/test`),
+  };
+}
