@@ -80,6 +80,7 @@ async function main(): Promise<void> {
   say(`stack ready on ${redisUrl} (key prefix ${keyPrefix})`);
   say(`  admin API     ${admin}/v1/companies/<companySlug>/webhooks   (Authorization: Bearer ${token})`);
   say(`  dashboard     ${admin}/admin/queues   (any user name, password: ${token})`);
+  say(`  webhooks page ${admin}/settings/webhooks   (any company slug, admin token: ${token})`);
   say(`  OpenAPI       ${admin}/v1/openapi.json`);
   if (demoMode) {
     demo = await startDemo({ adminUrl: admin, token, redisUrl, keys: createKeys(keyPrefix), tls: ca, rate: Number(env.DEMO_RATE ?? 5), say });
