@@ -65,7 +65,7 @@ describe('horizontal scale: 2 batchers and 3 senders as processes', () => {
   it('answers /healthz, /readyz and /metrics (Prometheus text) on every copy; admin\'s /metrics wants the token', async () => {
     for (const c of copies) {
       for (const path of ['/healthz', '/readyz']) expect([c.proc.name, path, (await fetch(url(c, path))).status]).toEqual([c.proc.name, path, 200]);
-      const auth = c.app === 'admin' ? { authorization: `Bearer ${TOKEN}` } : {};
+      const auth: Record<string, string> = c.app === 'admin' ? { authorization: `Bearer ${TOKEN}` } : {};
       const samples = await scrapeMetrics(url(c, '/metrics'), auth);
       expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
       expect(samples.some((s) => s.name === 'oiq_queue_jobs' || s.name === 'oiq_deliveries_total')).toBe(true);
