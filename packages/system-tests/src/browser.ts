@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, deleteKeys, spawnApp, uniquePrefix, type AppProcess } from '@outboundiq/testkit';
@@ -73,6 +73,7 @@ export interface BrowserUnderTest {
 
 /** Headless chromium with a fresh, temporary profile; the clipboard is allowed for `origin`. */
 export async function startBrowser(suite: string, origin: string): Promise<BrowserUnderTest> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   const profile = mkdtempSync(join(tmpdir(), 'oiq-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
