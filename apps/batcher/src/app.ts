@@ -52,6 +52,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
       passesPerClaim: 4,
       pollMs: config.BATCHER_POLL_MS,
       retryAfterMs: 1_000,
+      renewEveryMs: Math.max(100, Math.floor(config.BATCHER_LEASE_MS / 3)),
       deadLetterMaxLen: 10_000,
     },
   });

@@ -25,6 +25,8 @@ export interface BatcherConfig {
   pollMs: number;
   /** How long a failed pass waits before its entries are tried again. */
   retryAfterMs: number;
+  /** How often the claims in hand are extended (well under the lease). */
+  renewEveryMs: number;
   deadLetterMaxLen: number;
 }
 
@@ -51,17 +53,28 @@ export interface Batcher {
 export function createBatcher(deps: BatcherDeps): Batcher {
   const { scheduler, logger, config } = deps;
   const inFlight = new Set<Promise<void>>();
+  const held = new Set<string>();
   let stopping = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
 
   const runClaim = (claim: Claim) => {
+    held.add(claim.companySlug);
     const work = processClaim(deps, claim).finally(() => {
+      held.delete(claim.companySlug);
       inFlight.delete(work);
       wake?.();
     });
     inFlight.add(work);
   };
+
+  // A slow pass (a busy machine, a Redis hiccup) must not let the claim run out under a live
+  // batcher: another would recover the same entries, and a batch whose jobs were already done and
+  // removed would be delivered twice. Only a dead batcher's claims run out.
+  const renewTimer = setInterval(() => {
+    scheduler.renew([...held]).catch((err: unknown) => logger.warn({ err }, 'renewing claims failed'));
+  }, config.renewEveryMs);
+  renewTimer.unref();
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -99,6 +112,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
       wake?.();
       await loop;
       await Promise.allSettled([...inFlight]);
+      clearInterval(renewTimer);
     },
     get running() {
       return loop !== undefined && !stopping;

@@ -84,6 +84,23 @@ end
 return 1
 `;
 
+/**
+ * KEYS leases, owners. ARGV lease ms, token, companies... Pushes out the end of every claim this
+ * batcher still holds, so a live batcher's claim never runs out under it, however slow a pass is.
+ */
+const RENEW_SCRIPT = `
+local t = redis.call('TIME')
+local leaseUntil = t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[1])
+local renewed = 0
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[2] then
+    redis.call('ZADD', KEYS[1], 'XX', leaseUntil, ARGV[i])
+    renewed = renewed + 1
+  end
+end
+return renewed
+`;
+
 export type ClaimKind = 'fresh' | 'recover';
 
 export interface Claim {
@@ -94,6 +111,7 @@ export interface Claim {
 type SchedulerClient = Redis & {
   oiqClaim(ready: string, leases: string, owners: string, limit: number, maxWaitMs: number, leaseMs: number, token: string): Promise<[string[], number]>;
   oiqRelease(ready: string, leases: string, owners: string, stream: string, company: string, token: string, group: string, retryAfterMs: number): Promise<number>;
+  oiqRenew(leases: string, owners: string, leaseMs: number, token: string, ...companies: string[]): Promise<number>;
 };
 
 export interface SchedulerSettings {
@@ -108,6 +126,7 @@ export function createScheduler(redis: Redis, keys: Keys, settings: SchedulerSet
   if (typeof client.oiqClaim !== 'function') {
     client.defineCommand('oiqClaim', { numberOfKeys: 3, lua: CLAIM_SCRIPT });
     client.defineCommand('oiqRelease', { numberOfKeys: 4, lua: RELEASE_SCRIPT });
+    client.defineCommand('oiqRenew', { numberOfKeys: 2, lua: RENEW_SCRIPT });
   }
   return {
     /** Claims up to `limit` companies; when none is due, `waitMs` says when one will be (-1: none known). */
@@ -123,6 +142,11 @@ export function createScheduler(redis: Redis, keys: Keys, settings: SchedulerSet
         keys.ready(), keys.leases(), keys.owners(), keys.dials(companySlug), companySlug, settings.token, BATCHER_GROUP, retryAfterMs,
       );
       return released === 1;
+    },
+    /** Extends the claims this batcher holds on `companies`; returns how many it still held. */
+    async renew(companies: readonly string[]): Promise<number> {
+      if (companies.length === 0) return 0;
+      return client.oiqRenew(keys.leases(), keys.owners(), settings.leaseMs, settings.token, ...companies);
     },
   };
 }
