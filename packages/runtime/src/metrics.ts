@@ -144,16 +144,20 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export function registerBacklogGauges(registry: Registry, sources: BacklogSources): void {
   const timeoutMs = sources.timeoutMs ?? 1_000;
   const failures = new Counter({ name: 'oiq_backlog_collect_failures_total', help: 'Scrapes whose backlog read from Redis failed or timed out', registers: [registry] });
-  // One read serves every gauge of a scrape (prom-client collects them side by side).
-  let last: { at: number; value: Promise<Backlog | null> } | undefined;
+  // One read serves every gauge of a scrape: prom-client collects them side by side, so they share
+  // the read in flight. A settled read is never reused, so a scrape never shows a stale backlog next
+  // to fresh counters.
+  let inFlight: Promise<Backlog | null> | undefined;
   const read = (): Promise<Backlog | null> => {
-    if (last && Date.now() - last.at < 500) return last.value;
-    const value = withTimeout(readBacklog(sources), timeoutMs).catch(() => {
-      failures.inc();
-      return null;
-    });
-    last = { at: Date.now(), value };
-    return value;
+    inFlight ??= withTimeout(readBacklog(sources), timeoutMs)
+      .catch(() => {
+        failures.inc();
+        return null;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
   };
 
   new Gauge({
