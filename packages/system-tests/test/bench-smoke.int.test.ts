@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { REPO_ROOT } from '@outboundiq/testkit';
+
+// Runs the built benchmark with tiny sizes: it must finish and report every section. Its figures
+// are not checked: speed is what the benchmark prints, never a test that fails on a slow machine.
+describe('pnpm bench --smoke', () => {
+  it('exits 0 and writes results.json with every section', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oiq-bench-'));
+    const out = join(dir, 'results.json');
+    try {
+      const child = spawn(process.execPath, [`${REPO_ROOT}scripts/dist/bench/main.js`, '--smoke', '--out', out], {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+
+      const results = JSON.parse(readFileSync(out, 'utf8'));
+      expect(results.smoke).toBe(true);
+      expect(results.producer.map((r: { method: string }) => r.method)).toEqual(
+        expect.arrayContaining(['publish', 'publishMany x100', 'raw XADD per dial (limit)']),
+      );
+      const shapes = results.endToEnd.map((r: Record<string, number>) => `${r.batchers}+${r.senders}/${r.companies > 1 ? 'many' : 'one'}/${r.webhooksPerCompany}`);
+      expect(shapes.sort()).toEqual(['1+1/many/1', '1+1/many/3', '1+1/one/1', '1+1/one/3', '2+2/many/1', '2+2/many/3', '2+2/one/1', '2+2/one/3']);
+      for (const row of results.endToEnd) expect(Object.keys(row)).toEqual(expect.arrayContaining(['dialsPerSecond', 'httpPerSecond', 'meanBatch', 'latencyMs']));
+      expect(results.lightLoad).toEqual(expect.objectContaining({ latencyMs: expect.objectContaining({ p50: expect.any(Number), p99: expect.any(Number) }) }));
+      expect(results.naive).toEqual(expect.objectContaining({ dialsPerSecond: expect.any(Number), oursOverNaive: expect.any(Number) }));
+      expect(results.httpCeiling.map((r: { client: string }) => r.client)).toEqual(expect.arrayContaining(['got', 'node:https']));
+      expect(results.memory.redis.length).toBeGreaterThan(0);
+      expect(Object.keys(results.memory.peakRssMiB)).toEqual(expect.arrayContaining(['bench', 'receiver', 'redis-server', 'batcher-1', 'sender-1', 'naive-worker']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

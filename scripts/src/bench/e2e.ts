@@ -1,0 +1,188 @@
+import { createKeys, secretBoxFromEnv } from '@outboundiq/core';
+import { createDialProducer, type DialProducer } from '@outboundiq/webhook-producer';
+import { createWebhookStore } from '@outboundiq/webhook-store';
+import { Redis } from 'ioredis';
+import { benchDial, companyNames, dialBatch } from './dials.js';
+import { inParallel } from './producer-bench.js';
+import { cpuMeter, peakRssMiB, round, startApp, stopApp, usPer, waitForClients, type BenchApp, type CpuSample } from './procs.js';
+import type { BenchReceiver } from './receiver.js';
+
+export interface PipelineShape {
+  batchers: number;
+  senders: number;
+  companies: number;
+  webhooksPerCompany: number;
+}
+
+export interface BenchContext {
+  redis: Redis;
+  redisUrl: string;
+  caPath: string;
+  receiver: BenchReceiver;
+  /** Node flags for the apps (`--cpu-prof`...). */
+  execArgv?: string[];
+  /** Extra environment for the apps (BATCH_MAX_WAIT_MS, SENDER_CONCURRENCY...). */
+  appEnv?: Record<string, string>;
+}
+
+export interface RunningPipeline {
+  producer: DialProducer;
+  companies: string[];
+  apps: BenchApp[];
+  stop(): Promise<Record<string, number | null>>;
+}
+
+/** A fresh key prefix with companies and webhooks, the apps as child processes, warmed up. */
+export async function startBenchPipeline(ctx: BenchContext, shape: PipelineShape, prefix: string): Promise<RunningPipeline> {
+  const { redis, receiver } = ctx;
+  await redis.flushdb();
+  const keys = createKeys(prefix);
+  const store = createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'development').box });
+  const companies = companyNames(shape.companies);
+  await inParallel(companies.length * shape.webhooksPerCompany, 64, (i) =>
+    store.create(companies[i % companies.length]!, {
+      name: `bench ${i}`,
+      url: receiver.url(`/hook/${i}`),
+      headers: {},
+      enabled: true,
+    }),
+  );
+  const env = { redisUrl: ctx.redisUrl, prefix, caPath: ctx.caPath, extra: ctx.appEnv ?? {}, execArgv: ctx.execArgv ?? [] };
+  const apps = [
+    ...Array.from({ length: shape.batchers }, (_, i) => startApp('batcher', env, `batcher-${i + 1}`)),
+    ...Array.from({ length: shape.senders }, (_, i) => startApp('sender', env, `sender-${i + 1}`)),
+  ];
+  const producer = createDialProducer({ redisUrl: ctx.redisUrl, keyPrefix: prefix, timeoutMs: 10_000 });
+  const stop = async () => {
+    const rss: Record<string, number | null> = {};
+    for (const app of apps) rss[app.name] = peakRssMiB(app.pid);
+    await Promise.all(apps.map((app) => stopApp(app)));
+    await producer.close();
+    return rss;
+  };
+  try {
+    await Promise.race([
+      Promise.all([waitForClients(redis, 'oiq-batcher-', shape.batchers), waitForClients(redis, 'oiq-sender', shape.senders)]),
+      ...apps.map((app) => app.exited.then((code) => Promise.reject(new Error(`${app.name} exited (${code}) at start: ${app.output.join(' | ')}`)))),
+    ]);
+    // One dial per company goes through first: connections are open and every stream has its group.
+    await receiver.reset();
+    await producer.publishMany(dialBatch(companies, 0, companies.length, Date.now()));
+    await receiver.waitForDials(companies.length * shape.webhooksPerCompany);
+    await receiver.reset();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { producer, companies, apps, stop };
+}
+
+export interface ThroughputRow extends PipelineShape {
+  dials: number;
+  seconds: number;
+  dialsPerSecond: number;
+  httpPerSecond: number;
+  meanBatch: number;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
+  cpu: Record<string, number>;
+  /** CPU microseconds per delivered dial, per process. */
+  cpuUsPerDial: Record<string, number>;
+  peakRssMiB: Record<string, number | null>;
+}
+
+export interface ThroughputSizes {
+  dials: number;
+  /** Dials published per publishMany call, spread round-robin over the companies. */
+  chunk: number;
+  /** Most dials published but not yet received: the backlog the pipeline works under. */
+  window: number;
+}
+
+/**
+ * Section 2: a closed loop. The producer publishes as fast as the pipeline drains, keeping at most
+ * `window` dials in the pipeline, until `dials` have all been received by every webhook.
+ */
+export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, sizes: ThroughputSizes, prefix: string): Promise<ThroughputRow> {
+  const pipeline = await startBenchPipeline(ctx, shape, prefix);
+  const { receiver } = ctx;
+  const meter = cpuMeter(
+    { bench: process.pid, receiver: receiver.pid, ...Object.fromEntries(pipeline.apps.map((a) => [a.name, a.pid])) },
+    ctx.redis,
+  );
+  const startedAt = Date.now();
+  let published = 0;
+  const delivered = () => receiver.dials / shape.webhooksPerCompany;
+  let cpu: CpuSample = { share: {}, seconds: {} };
+  let rss: Record<string, number | null> = {};
+  try {
+    const lane = async () => {
+      while (published < sizes.dials) {
+        if (published - delivered() >= sizes.window) {
+          await receiver.nextProgress();
+          continue;
+        }
+        const count = Math.min(sizes.chunk, sizes.dials - published);
+        const start = published;
+        published += count;
+        await pipeline.producer.publishMany(dialBatch(pipeline.companies, start, count, Date.now()));
+      }
+    };
+    await Promise.all([lane(), lane()]);
+    await receiver.waitForDials(sizes.dials * shape.webhooksPerCompany);
+  } finally {
+    cpu = await meter();
+    rss = await pipeline.stop();
+  }
+  const stats = await receiver.stats();
+  const seconds = (stats.lastAt - startedAt) / 1000;
+  return {
+    ...shape,
+    dials: sizes.dials,
+    seconds: round(seconds, 3),
+    dialsPerSecond: round(sizes.dials / seconds),
+    httpPerSecond: round(stats.requests / seconds),
+    meanBatch: round(stats.dials / stats.requests, 1),
+    latencyMs: { p50: stats.p50, p95: stats.p95, p99: stats.p99, max: stats.max },
+    cpu: cpu.share,
+    cpuUsPerDial: usPer(cpu, sizes.dials),
+    peakRssMiB: rss,
+  };
+}
+
+export interface LightLoadRow {
+  companies: number;
+  targetRate: number;
+  dials: number;
+  achievedRate: number;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null; mean: number | null };
+}
+
+/** Section 3: single `publish` calls at a steady rate over many companies; latency only. */
+export async function benchLightLoad(ctx: BenchContext, companies: number, rate: number, seconds: number, prefix: string): Promise<LightLoadRow> {
+  const pipeline = await startBenchPipeline(ctx, { batchers: 1, senders: 1, companies, webhooksPerCompany: 1 }, prefix);
+  const total = Math.round(rate * seconds);
+  const interval = 1000 / rate;
+  const startedAt = performance.now();
+  const calls: Promise<unknown>[] = [];
+  try {
+    for (let n = 0; n < total; n++) {
+      const due = startedAt + n * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      calls.push(pipeline.producer.publish(benchDial(pipeline.companies[n % companies]!, n, Date.now())));
+    }
+    const achieved = total / ((performance.now() - startedAt) / 1000);
+    await Promise.all(calls);
+    await ctx.receiver.waitForDials(total);
+    const stats = await ctx.receiver.stats();
+    return {
+      companies,
+      targetRate: rate,
+      dials: total,
+      achievedRate: round(achieved),
+      latencyMs: { p50: stats.p50, p95: stats.p95, p99: stats.p99, max: stats.max, mean: stats.mean === null ? null : round(stats.mean, 1) },
+    };
+  } finally {
+    await pipeline.stop();
+  }
+}

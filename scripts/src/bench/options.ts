@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  smoke: boolean;
+  out: string | undefined;
+  only: Set<string>;
+  scenario: string | undefined;
+  profile: boolean;
+  /** Extra environment for the apps, from `--env KEY=VALUE`. */
+  appEnv: Record<string, string>;
+  producerDials: number;
+  manyCompanies: number;
+  e2eDials: number;
+  chunk: number;
+  window: number;
+  lightRate: number;
+  lightSeconds: number;
+  lightCompanies: number;
+  naiveDials: number;
+  httpSeconds: number;
+  httpConcurrency: number;
+  memoryDials: number;
+}
+
+export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory'] as const;
+
+const FULL = {
+  'producer-dials': 200_000,
+  'many-companies': 1_000,
+  'e2e-dials': 300_000,
+  chunk: 1_000,
+  window: 20_000,
+  'light-rate': 200,
+  'light-seconds': 10,
+  'light-companies': 200,
+  'naive-dials': 20_000,
+  'http-seconds': 3,
+  'http-concurrency': 64,
+  'memory-dials': 100_000,
+};
+
+const SMOKE: typeof FULL = {
+  'producer-dials': 2_000,
+  'many-companies': 20,
+  'e2e-dials': 2_000,
+  chunk: 200,
+  window: 1_000,
+  'light-rate': 100,
+  'light-seconds': 1,
+  'light-companies': 20,
+  'naive-dials': 300,
+  'http-seconds': 0.3,
+  'http-concurrency': 8,
+  'memory-dials': 1_000,
+};
+
+export const USAGE = `pnpm bench [-- options]
+  --smoke                 tiny sizes, well under a minute (what the smoke test runs)
+  --only a,b              sections: ${SECTIONS.join(', ')} (default all)
+  --scenario TEXT         only end-to-end scenarios whose label contains TEXT
+  --profile               run the apps with --cpu-prof (profiles in bench/profiles)
+  --env KEY=VALUE         extra environment for the apps (repeatable), e.g. --env SENDER_CONCURRENCY=128
+  --out FILE              where to write the results (default bench/results.json)
+  ${Object.entries(FULL).map(([k, v]) => `--${k} N (default ${v})`).join('\n  ')}`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const numeric = Object.fromEntries(Object.keys(FULL).map((k) => [k, { type: 'string' as const }]));
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      smoke: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      scenario: { type: 'string' },
+      out: { type: 'string' },
+      env: { type: 'string', multiple: true },
+      ...numeric,
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const base = values.smoke ? SMOKE : FULL;
+  const num = (name: keyof typeof FULL): number => {
+    const raw = (values as Record<string, unknown>)[name];
+    if (raw === undefined) return base[name];
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not ${String(raw)}`);
+    return n;
+  };
+  const only = new Set(values.only ? values.only.split(',').map((s) => s.trim()) : SECTIONS);
+  for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
+  return {
+    smoke: values.smoke ?? false,
+    out: values.out,
+    only,
+    scenario: values.scenario,
+    profile: values.profile ?? false,
+    appEnv: Object.fromEntries(
+      (values.env ?? []).map((pair) => {
+        const at = pair.indexOf('=');
+        if (at < 1) throw new Error(`--env wants KEY=VALUE, not ${pair}`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    ),
+    producerDials: num('producer-dials'),
+    manyCompanies: num('many-companies'),
+    e2eDials: num('e2e-dials'),
+    chunk: num('chunk'),
+    window: num('window'),
+    lightRate: num('light-rate'),
+    lightSeconds: num('light-seconds'),
+    lightCompanies: num('light-companies'),
+    naiveDials: num('naive-dials'),
+    httpSeconds: num('http-seconds'),
+    httpConcurrency: num('http-concurrency'),
+    memoryDials: num('memory-dials'),
+  };
+}

@@ -1,0 +1,69 @@
+import type { LightLoadRow, ThroughputRow } from './e2e.js';
+import type { HttpRow } from './http-ceiling.js';
+import type { MemoryRow } from './memory.js';
+import type { NaiveRow } from './naive.js';
+import type { ProducerRow } from './producer-bench.js';
+import { cpuText, table, usText } from './table.js';
+
+export interface BenchResults {
+  generatedAt: string;
+  smoke: boolean;
+  machine: { cpus: number; cpuModel: string; loadAverage: { atStart: number; atEnd: number }; node: string; redis: string };
+  options: Record<string, unknown>;
+  producer: ProducerRow[];
+  endToEnd: ThroughputRow[];
+  lightLoad: LightLoadRow | null;
+  naive: (NaiveRow & { oursOverNaive: number | null }) | null;
+  httpCeiling: HttpRow[];
+  memory: { redis: MemoryRow[]; peakRssMiB: Record<string, number> };
+}
+
+export function printReport(r: BenchResults): void {
+  const m = r.machine;
+  console.log(`outboundIQ bench ${r.generatedAt}${r.smoke ? ' (SMOKE: sizes too small to mean anything)' : ''}`);
+  console.log(`${m.cpus} x ${m.cpuModel}, Node ${m.node}, Redis ${m.redis}; every process on this machine. CPU: share of one core.`);
+  const load = `${m.loadAverage.atStart.toFixed(1)} at start, ${m.loadAverage.atEnd.toFixed(1)} at end`;
+  console.log(`Load average (1 min) ${load}${Math.max(m.loadAverage.atStart, m.loadAverage.atEnd) > m.cpus ? ': other work shared the CPUs, figures are low' : ''}.`);
+  console.log(
+    table(
+      '1. Producer, one process',
+      ['method', 'companies', 'dials', 'dials/s', 'CPU', 'CPU us/dial'],
+      r.producer.map((p) => [p.method, p.companies, p.dials, p.dialsPerSecond, cpuText(p.cpu), usText(p.cpuUsPerDial)]),
+    ),
+  );
+  console.log(
+    table(
+      '2. End to end (closed loop), latency publish -> receipt',
+      ['batchers+senders', 'companies', 'webhooks', 'dials/s', 'HTTP/s', 'mean batch', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU', 'CPU us/dial'],
+      r.endToEnd.map((e) => [
+        `${e.batchers}+${e.senders}`, e.companies, e.webhooksPerCompany, e.dialsPerSecond, e.httpPerSecond, e.meanBatch,
+        e.latencyMs.p50, e.latencyMs.p95, e.latencyMs.p99, cpuText(e.cpu), usText(e.cpuUsPerDial),
+      ]),
+    ),
+  );
+  if (r.lightLoad) {
+    const l = r.lightLoad;
+    console.log(
+      table('3. Light load, publish() one at a time', ['companies', 'target/s', 'achieved/s', 'dials', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], [
+        [l.companies, l.targetRate, l.achievedRate, l.dials, l.latencyMs.p50, l.latencyMs.p95, l.latencyMs.p99, l.latencyMs.max],
+      ]),
+    );
+  }
+  if (r.naive) {
+    const n = r.naive;
+    console.log(
+      table('4. Naive design (a BullMQ job and a got POST per dial), 1 company, 1 webhook', ['dials', 'dials/s', 'p50 ms', 'p99 ms', 'ours / naive', 'CPU', 'CPU us/dial'], [
+        [n.dials, n.dialsPerSecond, n.latencyMs.p50, n.latencyMs.p99, n.oursOverNaive === null ? null : `${n.oursOverNaive}x`, cpuText(n.cpu), usText(n.cpuUsPerDial)],
+      ]),
+    );
+  }
+  console.log(
+    table(
+      '5. HTTP client ceiling, 100-dial bodies to the local receiver',
+      ['client', 'in flight', 'body bytes', 'POSTs/s', 'client CPU us/POST', 'CPU'],
+      r.httpCeiling.map((h) => [h.client, h.concurrency, h.bodyBytes, h.postsPerSecond, h.clientCpuUsPerPost, cpuText(h.cpu)]),
+    ),
+  );
+  console.log(table('6a. Redis memory per pending dial', ['layout', 'dials', 'bytes/dial', 'MiB'], r.memory.redis.map((x) => [x.layout, x.pendingDials, x.bytesPerDial, x.usedMemoryDeltaMiB])));
+  console.log(table('6b. Peak RSS (VmHWM), MiB, highest over the run', ['process', 'MiB'], Object.entries(r.memory.peakRssMiB).map(([k, v]) => [k, v])));
+}
