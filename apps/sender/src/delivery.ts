@@ -17,7 +17,17 @@ export interface DeliveryConfig {
   retryDelayMs: number;
   /** How long a job waits when its webhook already has its share of this sender's slots. */
   busyDelayMs: number;
+  /**
+   * A webhook at its cap whose deliveries in flight all started less than this long ago is busy,
+   * not slow: its next job waits in this process for a slot (see WebhookLimiter.acquire), up to
+   * busyMaxWaitMs, instead of stepping aside for busyDelayMs. Default 250 ms; 0 steps aside at once.
+   */
+  busySlowMs?: number;
+  /** Default 5 s. */
+  busyMaxWaitMs?: number;
 }
+
+const BUSY_DEFAULTS = { slowMs: 250, maxWaitMs: 5_000 };
 
 export type DeliveryResult =
   | { outcome: 'delivered'; attempts: 1 | 2; status: number }
@@ -55,7 +65,14 @@ export function createDeliveryProcessor(deps: SenderDeps) {
       throw new UnrecoverableError('malformed delivery job');
     }
     const data = parsed.data;
-    const release = deps.limiter.tryAcquire(data.webhookId);
+    // A fast endpoint at its cap frees a slot within milliseconds: wait for it here rather than
+    // step aside for a second or more (one busy company would otherwise cycle most of its jobs
+    // through Redis's delayed set).
+    const release = await deps.limiter.acquire(
+      data.webhookId,
+      deps.config.busySlowMs ?? BUSY_DEFAULTS.slowMs,
+      deps.config.busyMaxWaitMs ?? BUSY_DEFAULTS.maxWaitMs,
+    );
     if (release === null) {
       // This webhook already holds its share of our slots (a slow or dead endpoint): step aside.
       // BullMQ counts every start but not these deferrals as attempts, so the difference is how
