@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:https';
 import got from 'got';
+import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
 import { sampleBody } from './dials.js';
 import { cpuSeconds, round } from './procs.js';
 import type { BenchReceiver } from './receiver.js';
@@ -65,8 +66,21 @@ function nodePost(ca: string): { post: Post; close(): void } {
   };
 }
 
+/** undici 7 (the last major for Node 20) over its own keep-alive pool: what a switch would buy. It follows no redirects unless told. */
+function undiciPost(ca: string): { post: Post; close(): void } {
+  const dispatcher = new UndiciAgent({ connections: 256, connect: { ca, minVersion: 'TLSv1.2' }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  return {
+    post: async (url, headers, body) => {
+      const res = await undiciRequest(url, { method: 'POST', headers, body, dispatcher });
+      await res.body.dump();
+      return res.statusCode;
+    },
+    close: () => void dispatcher.close(),
+  };
+}
+
 // The test CA is given to each agent: this process is not started with NODE_EXTRA_CA_CERTS.
-export const HTTP_CLIENTS: Record<string, (ca: string) => { post: Post; close(): void }> = { got: gotPost, 'node:https': nodePost };
+export const HTTP_CLIENTS: Record<string, (ca: string) => { post: Post; close(): void }> = { got: gotPost, 'node:https': nodePost, 'undici 7': undiciPost };
 
 /** Section 5: POSTs per second of a 100-dial body to the receiver, per client, for `seconds`. */
 export async function benchHttpCeiling(receiver: BenchReceiver, ca: string, seconds: number, concurrency: number): Promise<HttpRow[]> {

@@ -55,6 +55,7 @@ const notePeak = (rss: Record<string, number | null>) => {
   }
 };
 
+log(`redis-server at ${server.url}, receiver pid ${receiver.pid}`);
 let failed = false;
 try {
   if (options.only.has('producer')) {
