@@ -20,15 +20,29 @@ export function createStreamReader(redis: Redis, keys: Keys, consumer: string) {
   };
 
   return {
-    /** New entries for this batcher, plus the company's webhook records, in one round trip. */
+    /**
+     * The next pass for this batcher, plus the company's webhook records, in one round trip: new
+     * entries are taken into this consumer's pending list ('>'), and the pass is that whole list
+     * from its start ('0'), in stream order. Normally the list holds just what '>' took (every pass
+     * is acknowledged whole). But when Redis goes away with a read in flight, ioredis sends the read
+     * again after reconnecting: the first read's entries were taken (and persisted) yet never seen,
+     * and a bare '>' would strand them, pending forever (lost with one batcher) or recovered by
+     * another copy into a different batch (the same dials in two deliveries). Read from '0', they
+     * are in this pass, which is also exactly what a recovering batcher's XAUTOCLAIM would take.
+     */
     async readNew(companySlug: string, count: number): Promise<{ entries: StreamEntry[]; webhookRecords: string[] }> {
       return withGroup(companySlug, async () => {
+        const stream = keys.dials(companySlug);
         const replies = await redis
           .pipeline()
-          .xreadgroup('GROUP', BATCHER_GROUP, consumer, 'COUNT', count, 'STREAMS', keys.dials(companySlug), '>')
+          .xreadgroup('GROUP', BATCHER_GROUP, consumer, 'COUNT', count, 'STREAMS', stream, '>')
+          // The whole list: strays (at most one pass) and what '>' just took. A pass cut short here
+          // would strand the rest, since a company is marked ready only for entries not yet taken.
+          .xreadgroup('GROUP', BATCHER_GROUP, consumer, 'COUNT', 2 * count, 'STREAMS', stream, '0')
           .hvals(keys.webhooks(companySlug))
           .exec();
-        const [[readErr, read], [hashErr, records]] = replies as [[Error | null, unknown], [Error | null, unknown]];
+        const [[takeErr], [readErr, read], [hashErr, records]] = replies as [[Error | null, unknown], [Error | null, unknown], [Error | null, unknown]];
+        if (takeErr) throw takeErr;
         if (readErr) throw readErr;
         if (hashErr) throw hashErr;
         const streams = read as [string, RawEntry[]][] | null;
@@ -38,13 +52,14 @@ export function createStreamReader(redis: Redis, keys: Keys, consumer: string) {
 
     /**
      * Takes over every entry a dead batcher left unacknowledged (its whole last pass, since a pass is
-     * acknowledged at once), in stream order.
+     * acknowledged at once), in stream order: as many as a pass of readNew may hold, so that both
+     * make the same batches.
      */
     async reclaim(companySlug: string, count: number): Promise<{ entries: StreamEntry[]; webhookRecords: string[] }> {
       return withGroup(companySlug, async () => {
         const replies = await redis
           .pipeline()
-          .xautoclaim(keys.dials(companySlug), BATCHER_GROUP, consumer, 0, '0-0', 'COUNT', count)
+          .xautoclaim(keys.dials(companySlug), BATCHER_GROUP, consumer, 0, '0-0', 'COUNT', 2 * count)
           .hvals(keys.webhooks(companySlug))
           .exec();
         const [[claimErr, claimed], [hashErr, records]] = replies as [[Error | null, unknown], [Error | null, unknown]];
