@@ -42,6 +42,8 @@ export interface Reconciliation {
   published: number;
   enqueued: number;
   rejected: number;
+  /** Rejected publishes whose dial was delivered all the same (the outcome of a rejected call is unknown). */
+  rejectedButDelivered: number;
   skipped: number;
   /** enqueued dials x enabled webhooks of their company. */
   expected: number;
@@ -159,6 +161,10 @@ export class DialLedger {
       } else if (dial.outcome === 'rejected') counts.rejected++;
       else if (dial.outcome === 'skipped') counts.skipped++;
     }
+    let rejectedButDelivered = 0;
+    for (const dial of this.dials.values()) {
+      if (dial.outcome === 'rejected' && [...this.state.values()].some((st) => st.deliveries.has(dial.callId))) rejectedButDelivered++;
+    }
     const missing = this.missing();
     const duplicates: string[] = [];
     for (const [path, st] of this.state) {
@@ -167,6 +173,7 @@ export class DialLedger {
     return {
       published: this.dials.size,
       ...counts,
+      rejectedButDelivered,
       expected,
       delivered: expected - missing.length,
       requests: this.requestCount,
@@ -221,7 +228,7 @@ export class DialLedger {
 /** One line per figure, for test output and the soak report. */
 export function formatReconciliation(r: Reconciliation): string {
   const lines = [
-    `published ${r.published} (enqueued ${r.enqueued}, rejected ${r.rejected}, skipped ${r.skipped})`,
+    `published ${r.published} (enqueued ${r.enqueued}, rejected ${r.rejected} of which delivered all the same ${r.rejectedButDelivered}, skipped ${r.skipped})`,
     `deliveries owed ${r.expected}, delivered ${r.delivered}, requests ${r.requests} (of which re-sent with the same deliveryId ${r.resent})`,
     `missing ${r.missingCount}${r.missingCount ? `: ${r.missing.join('; ')}` : ''}`,
     `dials in more than one delivery ${r.duplicateCount}${r.duplicateCount ? `: ${r.duplicates.join('; ')}` : ''}`,
