@@ -130,6 +130,10 @@ async function processClaim(deps: BatcherDeps, claim: Claim): Promise<void> {
       const read = recovering
         ? await reader.reclaim(company, config.readCount)
         : await reader.readNew(company, config.readCount);
+      if (!read.owned) {
+        logger.warn({ companySlug: company }, 'claim lost to another batcher (Redis was away longer than the lease); leaving the company to it');
+        return;
+      }
       if (recovering) {
         recovering = false;
         if (read.entries.length > 0) logger.info({ companySlug: company, entries: read.entries.length }, 'recovered entries a stopped batcher left pending');

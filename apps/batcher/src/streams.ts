@@ -3,72 +3,87 @@ import type { StreamEntry } from './packing.js';
 
 type RawEntry = [string, string[] | null];
 
+/** What one pass works on. */
+export interface Pass {
+  entries: StreamEntry[];
+  /** The company's webhook records (HVALS), to pick the enabled ones. */
+  webhookRecords: string[];
+  /**
+   * Whether this batcher still held the company's claim when it read (the consumer name is the
+   * claim token). A claim lost meanwhile (a Redis outage longer than the lease) means another
+   * batcher is recovering these entries: this one must not add or acknowledge anything for them.
+   */
+  owned: boolean;
+}
+
+/**
+ * The batcher's reads of a company stream through the consumer group. A missing group (new
+ * stream, or Redis came back without it) is created on the spot and the read tried again, so a
+ * NOGROUP never wedges the loop.
+ */
+/**
+ * One pass's read, atomic with the claim check: only while this batcher (consumer = claim token)
+ * still holds the company, take its new entries into this consumer's pending list ('>') and return
+ * that whole list from its start ('0'), in stream order, with the company's webhook records.
+ * Normally the list holds just what '>' took (every pass is acknowledged whole). But when Redis goes
+ * away with a read in flight, ioredis sends it again after reconnecting: entries taken by the first
+ * execution were never seen, and a bare '>' would strand them. Read from '0', they are in this pass,
+ * which is also exactly what a recovering batcher's XAUTOCLAIM would take. A claim lost meanwhile (an
+ * outage longer than the lease) takes nothing: the new owner has the entries.
+ *
+ * KEYS stream, webhooks hash, owners hash. ARGV group, consumer, count, company. nil when not owned.
+ */
+const READ_PASS_SCRIPT = `
+if redis.call('HGET', KEYS[3], ARGV[4]) ~= ARGV[2] then return false end
+redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
+local pending = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 2 * tonumber(ARGV[3]), 'STREAMS', KEYS[1], '0')
+return {pending[1][2], redis.call('HVALS', KEYS[2])}
+`;
+
+/**
+ * Takes over every entry a dead batcher left unacknowledged (its whole last pass), in stream order,
+ * as many as a pass may hold, so both make the same batches. Same claim check and keys as above.
+ */
+const RECLAIM_SCRIPT = `
+if redis.call('HGET', KEYS[3], ARGV[4]) ~= ARGV[2] then return false end
+local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, '0-0', 'COUNT', 2 * tonumber(ARGV[3]))
+return {claimed[2], redis.call('HVALS', KEYS[2])}
+`;
+
+type ReaderClient = Redis & {
+  oiqReadPass(stream: string, webhooks: string, owners: string, group: string, consumer: string, count: number, company: string): Promise<[RawEntry[], string[]] | null>;
+  oiqReclaim(stream: string, webhooks: string, owners: string, group: string, consumer: string, count: number, company: string): Promise<[RawEntry[], string[]] | null>;
+};
+
 /**
  * The batcher's reads of a company stream through the consumer group. A missing group (new
  * stream, or Redis came back without it) is created on the spot and the read tried again, so a
  * NOGROUP never wedges the loop.
  */
 export function createStreamReader(redis: Redis, keys: Keys, consumer: string) {
-  const withGroup = async <T>(companySlug: string, read: () => Promise<T>): Promise<T> => {
+  const client = redis as ReaderClient;
+  if (typeof client.oiqReadPass !== 'function') {
+    client.defineCommand('oiqReadPass', { numberOfKeys: 3, lua: READ_PASS_SCRIPT });
+    client.defineCommand('oiqReclaim', { numberOfKeys: 3, lua: RECLAIM_SCRIPT });
+  }
+  const run = async (script: 'oiqReadPass' | 'oiqReclaim', companySlug: string, count: number): Promise<Pass> => {
+    const call = () => client[script](keys.dials(companySlug), keys.webhooks(companySlug), keys.owners(), BATCHER_GROUP, consumer, count, companySlug);
+    let reply: [RawEntry[], string[]] | null;
     try {
-      return await read();
+      reply = await call();
     } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOGROUP')) throw err;
+      if (!(err instanceof Error) || !err.message.includes('NOGROUP')) throw err;
       await createGroup(redis, keys.dials(companySlug));
-      return read();
+      reply = await call();
     }
+    if (reply === null) return { entries: [], webhookRecords: [], owned: false };
+    return { entries: toEntries(reply[0]), webhookRecords: reply[1], owned: true };
   };
-
   return {
-    /**
-     * The next pass for this batcher, plus the company's webhook records, in one round trip: new
-     * entries are taken into this consumer's pending list ('>'), and the pass is that whole list
-     * from its start ('0'), in stream order. Normally the list holds just what '>' took (every pass
-     * is acknowledged whole). But when Redis goes away with a read in flight, ioredis sends the read
-     * again after reconnecting: the first read's entries were taken (and persisted) yet never seen,
-     * and a bare '>' would strand them, pending forever (lost with one batcher) or recovered by
-     * another copy into a different batch (the same dials in two deliveries). Read from '0', they
-     * are in this pass, which is also exactly what a recovering batcher's XAUTOCLAIM would take.
-     */
-    async readNew(companySlug: string, count: number): Promise<{ entries: StreamEntry[]; webhookRecords: string[] }> {
-      return withGroup(companySlug, async () => {
-        const stream = keys.dials(companySlug);
-        const replies = await redis
-          .pipeline()
-          .xreadgroup('GROUP', BATCHER_GROUP, consumer, 'COUNT', count, 'STREAMS', stream, '>')
-          // The whole list: strays (at most one pass) and what '>' just took. A pass cut short here
-          // would strand the rest, since a company is marked ready only for entries not yet taken.
-          .xreadgroup('GROUP', BATCHER_GROUP, consumer, 'COUNT', 2 * count, 'STREAMS', stream, '0')
-          .hvals(keys.webhooks(companySlug))
-          .exec();
-        const [[takeErr], [readErr, read], [hashErr, records]] = replies as [[Error | null, unknown], [Error | null, unknown], [Error | null, unknown]];
-        if (takeErr) throw takeErr;
-        if (readErr) throw readErr;
-        if (hashErr) throw hashErr;
-        const streams = read as [string, RawEntry[]][] | null;
-        return { entries: toEntries(streams?.[0]?.[1] ?? []), webhookRecords: records as string[] };
-      });
-    },
-
-    /**
-     * Takes over every entry a dead batcher left unacknowledged (its whole last pass, since a pass is
-     * acknowledged at once), in stream order: as many as a pass of readNew may hold, so that both
-     * make the same batches.
-     */
-    async reclaim(companySlug: string, count: number): Promise<{ entries: StreamEntry[]; webhookRecords: string[] }> {
-      return withGroup(companySlug, async () => {
-        const replies = await redis
-          .pipeline()
-          .xautoclaim(keys.dials(companySlug), BATCHER_GROUP, consumer, 0, '0-0', 'COUNT', 2 * count)
-          .hvals(keys.webhooks(companySlug))
-          .exec();
-        const [[claimErr, claimed], [hashErr, records]] = replies as [[Error | null, unknown], [Error | null, unknown]];
-        if (claimErr) throw claimErr;
-        if (hashErr) throw hashErr;
-        const [, entries] = claimed as [string, RawEntry[], string[]];
-        return { entries: toEntries(entries), webhookRecords: records as string[] };
-      });
-    },
+    /** The next pass: new entries and any this batcher already holds. */
+    readNew: (companySlug: string, count: number) => run('oiqReadPass', companySlug, count),
+    /** A dead batcher's unacknowledged pass. */
+    reclaim: (companySlug: string, count: number) => run('oiqReclaim', companySlug, count),
   };
 }
 
