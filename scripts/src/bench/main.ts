@@ -3,7 +3,7 @@
  * Redis and an HTTPS receiver of its own, with the apps as real child processes. Prints tables and
  * writes bench/results.json. Speed is shown here, never asserted by a test.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT, ensureTestCa, startRedisServer } from '@outboundiq/testkit';
@@ -19,6 +19,10 @@ import { startBenchReceiver } from './receiver.js';
 import { printReport, type BenchResults } from './report.js';
 
 const options = parseOptions(process.argv.slice(2));
+if (options.report) {
+  printReport(JSON.parse(readFileSync(options.report, 'utf8')) as BenchResults);
+  process.exit(0);
+}
 const out = options.out ?? join(REPO_ROOT, 'bench', 'results.json');
 const caDir = join(REPO_ROOT, '.test-ca');
 const ca = ensureTestCa(caDir);

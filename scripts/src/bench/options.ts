@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 export interface BenchOptions {
   smoke: boolean;
   out: string | undefined;
+  /** Print the tables of an existing results file and exit. */
+  report: string | undefined;
   only: Set<string>;
   scenario: string | undefined;
   profile: boolean;
@@ -27,7 +29,7 @@ export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory'] 
 const FULL = {
   'producer-dials': 200_000,
   'many-companies': 1_000,
-  'e2e-dials': 300_000,
+  'e2e-dials': 150_000,
   chunk: 1_000,
   window: 20_000,
   'light-rate': 200,
@@ -60,6 +62,7 @@ export const USAGE = `pnpm bench [-- options]
   --scenario TEXT         only end-to-end scenarios whose label contains TEXT
   --profile               run the apps with --cpu-prof (profiles in bench/profiles)
   --env KEY=VALUE         extra environment for the apps (repeatable), e.g. --env SENDER_CONCURRENCY=128
+  --report FILE           print the tables of an earlier results.json, run nothing
   --out FILE              where to write the results (default bench/results.json)
   ${Object.entries(FULL).map(([k, v]) => `--${k} N (default ${v})`).join('\n  ')}`;
 
@@ -74,6 +77,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       only: { type: 'string' },
       scenario: { type: 'string' },
       out: { type: 'string' },
+      report: { type: 'string' },
       env: { type: 'string', multiple: true },
       ...numeric,
     },
@@ -95,6 +99,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   return {
     smoke: values.smoke ?? false,
     out: values.out,
+    report: values.report,
     only,
     scenario: values.scenario,
     profile: values.profile ?? false,

@@ -18,6 +18,15 @@ export interface BenchResults {
   memory: { redis: MemoryRow[]; peakRssMiB: Record<string, number> };
 }
 
+/**
+ * Dials/s the whole machine could deliver if every core did nothing but this pipeline at the CPU
+ * cost per dial measured: the limit when, as on a small box, every process shares the cores.
+ */
+function machineBound(usPerDial: Record<string, number>, cpus: number): number {
+  const total = Object.values(usPerDial).reduce((a, b) => a + b, 0);
+  return total > 0 ? Math.round((cpus * 1e6) / total) : 0;
+}
+
 export function printReport(r: BenchResults): void {
   const m = r.machine;
   console.log(`outboundIQ bench ${r.generatedAt}${r.smoke ? ' (SMOKE: sizes too small to mean anything)' : ''}`);
@@ -27,17 +36,17 @@ export function printReport(r: BenchResults): void {
   console.log(
     table(
       '1. Producer, one process',
-      ['method', 'companies', 'dials', 'dials/s', 'CPU', 'CPU us/dial'],
-      r.producer.map((p) => [p.method, p.companies, p.dials, p.dialsPerSecond, cpuText(p.cpu), usText(p.cpuUsPerDial)]),
+      ['method', 'companies', 'dials', 'dials/s', 'CPU', 'CPU us/dial', 'producer core bound/s'],
+      r.producer.map((p) => [p.method, p.companies, p.dials, p.dialsPerSecond, cpuText(p.cpu), usText(p.cpuUsPerDial), Math.round(1e6 / (p.cpuUsPerDial.bench ?? Infinity))]),
     ),
   );
   console.log(
     table(
       '2. End to end (closed loop), latency publish -> receipt',
-      ['batchers+senders', 'companies', 'webhooks', 'dials/s', 'HTTP/s', 'mean batch', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU', 'CPU us/dial'],
+      ['batchers+senders', 'companies', 'webhooks', 'dials/s', 'HTTP/s', 'mean batch', 'p50 ms', 'p95 ms', 'p99 ms', 'CPU', 'CPU us/dial', 'machine bound/s'],
       r.endToEnd.map((e) => [
         `${e.batchers}+${e.senders}`, e.companies, e.webhooksPerCompany, e.dialsPerSecond, e.httpPerSecond, e.meanBatch,
-        e.latencyMs.p50, e.latencyMs.p95, e.latencyMs.p99, cpuText(e.cpu), usText(e.cpuUsPerDial),
+        e.latencyMs.p50, e.latencyMs.p95, e.latencyMs.p99, cpuText(e.cpu), usText(e.cpuUsPerDial), machineBound(e.cpuUsPerDial, r.machine.cpus),
       ]),
     ),
   );
