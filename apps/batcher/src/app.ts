@@ -49,6 +49,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     logger,
     jobOptions: JOB_OPTIONS,
     onBatch: batcherMetrics(metrics.registry).onBatch,
+    queueDepth: () => queue.getWaitingCount(),
     config: {
       maxDialsPerBatch: config.BATCH_MAX_DIALS,
       concurrency: config.BATCHER_CONCURRENCY,
@@ -57,6 +58,8 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
       pollMs: config.BATCHER_POLL_MS,
       retryAfterMs: 1_000,
       renewEveryMs: Math.max(100, Math.floor(config.BATCHER_LEASE_MS / 3)),
+      backpressureJobs: config.BATCHER_BACKPRESSURE_JOBS,
+      backpressureWaitMs: config.BATCHER_BACKPRESSURE_WAIT_MS,
       deadLetterMaxLen: 10_000,
     },
   });

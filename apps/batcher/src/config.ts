@@ -9,6 +9,10 @@ const shape = {
   BATCHER_READ_COUNT: envInt(1, 1_000).default(100),
   BATCHER_LEASE_MS: envInt(500, 300_000).default(5_000),
   BATCHER_POLL_MS: envInt(1, 1_000).default(5),
+  /** Waiting delivery jobs above which the senders count as behind... */
+  BATCHER_BACKPRESSURE_JOBS: envInt(1, 10_000_000).default(2_000),
+  /** ...and companies then wait this long for batch-mates, so jobs stay few and full. */
+  BATCHER_BACKPRESSURE_WAIT_MS: envInt(0, 60_000).default(1_000),
   SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
 };
 

@@ -129,9 +129,12 @@ export function createScheduler(redis: Redis, keys: Keys, settings: SchedulerSet
     client.defineCommand('oiqRenew', { numberOfKeys: 2, lua: RENEW_SCRIPT });
   }
   return {
-    /** Claims up to `limit` companies; when none is due, `waitMs` says when one will be (-1: none known). */
-    async claim(limit: number): Promise<{ claims: Claim[]; waitMs: number }> {
-      const [flat, waitMs] = await client.oiqClaim(keys.ready(), keys.leases(), keys.owners(), limit, settings.maxWaitMs, settings.leaseMs, settings.token);
+    /**
+     * Claims up to `limit` companies whose oldest dial has waited `maxWaitMs` (default: the
+     * configured wait); when none is due, `waitMs` says when one will be (-1: none known).
+     */
+    async claim(limit: number, maxWaitMs = settings.maxWaitMs): Promise<{ claims: Claim[]; waitMs: number }> {
+      const [flat, waitMs] = await client.oiqClaim(keys.ready(), keys.leases(), keys.owners(), limit, maxWaitMs, settings.leaseMs, settings.token);
       const claims: Claim[] = [];
       for (let i = 0; i < flat.length; i += 2) claims.push({ companySlug: flat[i]!, kind: flat[i + 1] as ClaimKind });
       return { claims, waitMs: Number(waitMs) };
