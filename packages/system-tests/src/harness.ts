@@ -82,23 +82,5 @@ export async function startPipeline(name: string, env: Record<string, string> = 
   };
 }
 
-/** A valid dial input for `company`, varied by `n`. */
-export function sampleDial(company: string, n = 0) {
-  return {
-    companySlug: company,
-    callId: `C${n}`,
-    callDirection: 'outbound',
-    timestamp: new Date(Date.UTC(2026, 3, 10, 18, 32, 15) + n * 1000).toISOString(),
-    ani: '5551234567',
-    phone: `555${String(n).padStart(7, '0')}`,
-    campaign: 'Q2 Outbound Push',
-    campaignInternalId: 'abc-123',
-    agent: 'Jane Doe',
-    disposition: 'Sale',
-    dispositionId: '42',
-    contact: true,
-    success: n % 2 === 0,
-    isSystemDispo: false,
-    totalDialAttempts: n,
-  };
-}
+/** Tests publish testkit's sample dial; re-exported so every test imports from one place. */
+export { sampleDial } from '@outboundiq/testkit';

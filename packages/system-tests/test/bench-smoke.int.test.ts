@@ -27,7 +27,7 @@ describe('pnpm bench --smoke', () => {
       expect(results.producer.map((r: { method: string }) => r.method)).toEqual(
         expect.arrayContaining(['publish', 'publishMany x100', 'raw XADD per dial (limit)']),
       );
-      const shapes = results.endToEnd.map((r: Record<string, number>) => `${r.batchers}+${r.senders}/${r.companies > 1 ? 'many' : 'one'}/${r.webhooksPerCompany}`);
+      const shapes = results.endToEnd.map((r: { batchers: number; senders: number; companies: number; webhooksPerCompany: number }) => `${r.batchers}+${r.senders}/${r.companies > 1 ? 'many' : 'one'}/${r.webhooksPerCompany}`);
       expect(shapes.sort()).toEqual(['1+1/many/1', '1+1/many/3', '1+1/one/1', '1+1/one/3', '2+2/many/1', '2+2/many/3', '2+2/one/1', '2+2/one/3']);
       for (const row of results.endToEnd) expect(Object.keys(row)).toEqual(expect.arrayContaining(['dialsPerSecond', 'httpPerSecond', 'meanBatch', 'latencyMs']));
       expect(results.lightLoad).toEqual(expect.objectContaining({ latencyMs: expect.objectContaining({ p50: expect.any(Number), p99: expect.any(Number) }) }));

@@ -5,5 +5,6 @@ export * from './redis-server.js';
 export * from './redis-helpers.js';
 export * from './doc-verify.js';
 export * from './apps.js';
+export * from './dials.js';
 export * from './prometheus.js';
 export * from './faults/index.js';

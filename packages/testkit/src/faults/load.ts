@@ -1,48 +1,19 @@
 import { randomBytes } from 'node:crypto';
+import type { DialEvent } from '@outboundiq/core';
+import { sampleDial } from '../dials.js';
 import type { DialLedger, PublishedDial } from './ledger.js';
+
+/** A dial of the fault suite: always a callId, which is what the ledger tracks. */
+export type FaultDial = DialEvent & { callId: string };
 
 /** The producer as the fault suite uses it (structural, so testkit needs no dependency on it). */
 export interface DialPublisher {
   publish(dial: FaultDial): Promise<{ enqueued: boolean }>;
 }
 
-export interface FaultDial {
-  companySlug: string;
-  callId: string;
-  callDirection: string;
-  timestamp: string;
-  ani: string | null;
-  phone: string | null;
-  campaign: string | null;
-  campaignInternalId: string | null;
-  agent: string | null;
-  disposition: string | null;
-  dispositionId: string | null;
-  contact: boolean;
-  success: boolean;
-  isSystemDispo: boolean;
-  totalDialAttempts: number | null;
-}
-
 /** A valid dial with a callId no other run uses. */
 export function faultDial(companySlug: string, callId: string, n = 0): FaultDial {
-  return {
-    companySlug,
-    callId,
-    callDirection: n % 5 === 0 ? 'inbound' : 'outbound',
-    timestamp: new Date(Date.UTC(2026, 3, 10, 18, 0, 0) + n * 1_000).toISOString(),
-    ani: '5551234567',
-    phone: `555${String(n % 10_000_000).padStart(7, '0')}`,
-    campaign: 'Fault drill',
-    campaignInternalId: null,
-    agent: null,
-    disposition: 'Sale',
-    dispositionId: '42',
-    contact: true,
-    success: n % 2 === 0,
-    isSystemDispo: false,
-    totalDialAttempts: n,
-  };
+  return { ...sampleDial(companySlug, n, { callDirection: n % 5 === 0 ? 'inbound' : 'outbound', campaign: 'Fault drill' }), callId };
 }
 
 export interface LoadOptions {
