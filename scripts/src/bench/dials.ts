@@ -1,3 +1,4 @@
+import { sampleDial } from '@outboundiq/testkit';
 import type { DialInput } from '@outboundiq/webhook-producer';
 
 /** Company slugs of a run: `bench-c0`, `bench-c1`, ... */
@@ -10,23 +11,7 @@ export function companyNames(count: number): string[] {
  * reads it back to measure latency from publish to receipt without a clock of its own.
  */
 export function benchDial(companySlug: string, n: number, publishedAt: number): DialInput {
-  return {
-    companySlug,
-    callId: `p${publishedAt}.${n}`,
-    callDirection: 'outbound',
-    timestamp: new Date(publishedAt).toISOString(),
-    ani: '5551234567',
-    phone: `555${String(n % 10_000_000).padStart(7, '0')}`,
-    campaign: 'Q2 Outbound Push',
-    campaignInternalId: 'abc-123',
-    agent: 'Jane Doe',
-    disposition: 'Sale',
-    dispositionId: '42',
-    contact: true,
-    success: n % 2 === 0,
-    isSystemDispo: false,
-    totalDialAttempts: n % 7,
-  };
+  return sampleDial(companySlug, n, { callId: `p${publishedAt}.${n}`, timestamp: new Date(publishedAt).toISOString(), totalDialAttempts: n % 7 });
 }
 
 /** The same dials, spread round-robin over `companies`, stamped `publishedAt`. */
