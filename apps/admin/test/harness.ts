@@ -1,3 +1,4 @@
+import { deleteKeys } from '@outboundiq/testkit';
 import { randomBytes } from 'node:crypto';
 import { QUEUE_NAMES, SecretBox, createKeys, createLogger, createRedisClient, type HostCheck } from '@outboundiq/core';
 import { createDialProducer } from '@outboundiq/webhook-producer';
@@ -61,14 +62,7 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
   };
 }
 
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
-}
+export { deleteKeys } from '@outboundiq/testkit';
 
 export const validWebhook = (overrides: Record<string, unknown> = {}) => ({
   name: 'CRM',

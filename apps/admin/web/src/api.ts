@@ -1,15 +1,9 @@
 /** The admin API (CONTRACT section 3) as the page uses it: every call carries the bearer token. */
 
-export interface Webhook {
-  id: string;
-  companySlug: string;
-  name: string;
-  url: string;
-  headers: Record<string, string>;
-  enabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+// The shape the API answers with, declared once in core (a type only: nothing of core is bundled).
+import type { Webhook } from '@outboundiq/core';
+
+export type { Webhook };
 
 export interface WebhookInput {
   name: string;
