@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@outboundiq/core';
+import { withTimeout } from './timeout.js';
 
 export interface HealthServerOptions {
   port: number;
@@ -62,13 +63,5 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
 
 /** PING with a deadline: a worker client waits for Redis forever, a readiness probe must not. */
 export async function pingWithin(redis: { ping(): Promise<string> }, ms = 1_000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([redis.ping().then((r) => r === 'PONG', () => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(redis.ping(), ms).then((reply) => reply === 'PONG', () => false);
 }

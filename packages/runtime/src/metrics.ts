@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Keys, Redis } from '@outboundiq/core';
+import { withTimeout } from './timeout.js';
 
 /**
  * Every Prometheus metric of the system is defined here (names start with `oiq_`), so dashboards,
@@ -238,12 +239,4 @@ async function readScheduler(redis: Redis, keys: Keys): Promise<NonNullable<Back
     oldestReadyMs: ready[1] === undefined ? 0 : Math.max(0, now - Number(ready[1])),
     overdueLeaseMs: leases[1] === undefined ? 0 : Math.max(0, now - Number(leases[1])),
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

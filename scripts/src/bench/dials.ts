@@ -1,3 +1,4 @@
+import { buildPayloadBody } from '@outboundiq/core';
 import { sampleDial } from '@outboundiq/testkit';
 import type { DialInput } from '@outboundiq/webhook-producer';
 
@@ -25,5 +26,5 @@ export function dialBatch(companies: readonly string[], start: number, count: nu
 export function sampleBody(dials: number): string {
   const now = Date.now();
   const list = Array.from({ length: dials }, (_, i) => ({ ...benchDial('bench-c0', i, now), timestamp: new Date(now).toISOString() }));
-  return JSON.stringify({ event: 'dial.batch', deliveryId: '6f1c1b6e-8a0e-4c53-9d4e-0a4f5f7f2b11', deliveredAt: new Date(now).toISOString(), dials: list });
+  return buildPayloadBody('6f1c1b6e-8a0e-4c53-9d4e-0a4f5f7f2b11', new Date(now), JSON.stringify(list));
 }

@@ -1,3 +1,4 @@
+import { EVENT_TYPES, HEADER_NAMES, USER_AGENT } from '@outboundiq/core';
 import { Agent, request } from 'node:https';
 import got from 'got';
 import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
@@ -85,7 +86,7 @@ export const HTTP_CLIENTS: Record<string, (ca: string) => { post: Post; close():
 /** Section 5: POSTs per second of a 100-dial body to the receiver, per client, for `seconds`. */
 export async function benchHttpCeiling(receiver: BenchReceiver, ca: string, seconds: number, concurrency: number): Promise<HttpRow[]> {
   const body = sampleBody(100);
-  const headers = { 'content-type': 'application/json', 'user-agent': 'outboundIQ-webhooks/1.0', 'x-outboundiq-event': 'dial.batch' };
+  const headers = { 'content-type': 'application/json', 'user-agent': USER_AGENT, [HEADER_NAMES.event]: EVENT_TYPES.dialBatch };
   const url = receiver.url('/ceiling');
   const rows: HttpRow[] = [];
   for (const [name, make] of Object.entries(HTTP_CLIENTS)) {

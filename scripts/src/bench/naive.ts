@@ -3,11 +3,11 @@
  * `node naive.js worker` is its worker (a child process, like the sender); `benchNaive` is its
  * producer, run the same closed-loop way as the real pipeline's throughput runs.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Agent } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { dialInputSchema } from '@outboundiq/core';
+import { EVENT_TYPES, HEADER_NAMES, USER_AGENT, buildPayloadBody, dialInputSchema, signBody } from '@outboundiq/core';
 import { Queue, Worker, type Job } from 'bullmq';
 import got from 'got';
 import { Redis } from 'ioredis';
@@ -38,15 +38,15 @@ function runWorker(): void {
     QUEUE,
     async (job: Job<NaiveJob>) => {
       const deliveryId = randomUUID();
-      const body = JSON.stringify({ event: 'dial.batch', deliveryId, deliveredAt: new Date().toISOString(), dials: [job.data.dial] });
+      const body = buildPayloadBody(deliveryId, new Date(), JSON.stringify([job.data.dial]));
       const res = await client.post(url, {
         body,
         headers: {
           'content-type': 'application/json',
-          'user-agent': 'outboundIQ-webhooks/1.0',
-          'x-outboundiq-event': 'dial.batch',
-          'x-outboundiq-delivery-id': deliveryId,
-          'x-outboundiq-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+          'user-agent': USER_AGENT,
+          [HEADER_NAMES.event]: EVENT_TYPES.dialBatch,
+          [HEADER_NAMES.deliveryId]: deliveryId,
+          [HEADER_NAMES.signature]: signBody(body, SECRET),
         },
       });
       if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}`);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from '@outboundiq/core';
+import { withTimeout } from '@outboundiq/runtime';
 
 /** Readiness goes off first at shutdown, so a load balancer stops sending before the server closes. */
 export interface Readiness {
@@ -40,11 +41,3 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     }
   });
 };
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
