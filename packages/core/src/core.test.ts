@@ -91,12 +91,13 @@ describe('parseEnv', () => {
 });
 
 describe('keys', () => {
-  it('puts every key of a company under one hash tag, and everything under the prefix', () => {
-    const keys = createKeys('stack1');
+  it('puts every key under the prefix, and a company\'s keys under its shard\'s hash tag', () => {
+    const keys = createKeys('stack1', 4);
+    const shard = keys.shardOfCompany('acme');
     for (const key of [keys.dials('acme'), keys.webhooks('acme'), keys.deadLetters('acme')]) {
-      expect(key).toMatch(/^stack1:\{acme\}:/);
+      expect(key).toMatch(new RegExp(`^stack1:\\{${shard.tag}\\}:c:acme:`));
     }
-    for (const key of [keys.enabledCompanies(), keys.ready(), keys.leases(), keys.owners(), keys.bullPrefix()]) {
+    for (const key of [shard.enabledCompanies(), shard.ready(), shard.leases(), shard.owners(), shard.bullPrefix(), keys.layout()]) {
       expect(key.startsWith('stack1:')).toBe(true);
     }
   });

@@ -12,7 +12,7 @@ describe('webhook store on real Redis', () => {
   const keys = createKeys(prefix);
   let redis: Redis;
   let store: WebhookStore;
-  const enabledSet = () => redis.smembers(keys.enabledCompanies());
+  const enabledSet = async () => (await Promise.all(keys.allShards().map((s) => redis.smembers(s.enabledCompanies())))).flat();
 
   beforeAll(() => {
     redis = createRedisClient({ url: REDIS_URL, role: 'worker', name: 'store-test' });

@@ -4,7 +4,7 @@ import {
   OiqError,
   generateSigningSecret,
   type Keys,
-  type Redis,
+  type RedisClient,
   type SecretBox,
   type Webhook,
   type WebhookCreate,
@@ -31,13 +31,13 @@ export interface WebhookWithSecret {
 }
 
 export interface WebhookStoreDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   secretBox: SecretBox;
   now?: () => Date;
 }
 
-type StoreClient = Redis & {
+type StoreClient = RedisClient & {
   oiqWebhookCreate(hash: string, enabled: string, company: string, id: string, record: string, limit: number): Promise<number>;
   oiqWebhookPatch(hash: string, enabled: string, company: string, id: string, fields: string): Promise<string | null>;
   oiqWebhookDelete(hash: string, enabled: string, company: string, id: string): Promise<number>;
@@ -56,7 +56,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
   }
 
   const patch = async (company: string, id: string, fields: Partial<WebhookRecord>): Promise<WebhookRecord | null> => {
-    const raw = await redis.oiqWebhookPatch(keys.webhooks(company), keys.enabledCompanies(), company, id, JSON.stringify(fields));
+    const raw = await redis.oiqWebhookPatch(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id, JSON.stringify(fields));
     return raw === null ? null : (JSON.parse(raw) as WebhookRecord);
   };
 
@@ -83,7 +83,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
         sealedSecret: secretBox.seal(signingSecret, id),
       };
       const created = await redis.oiqWebhookCreate(
-        keys.webhooks(company), keys.enabledCompanies(), company, id, JSON.stringify(record), MAX_WEBHOOKS_PER_COMPANY,
+        keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id, JSON.stringify(record), MAX_WEBHOOKS_PER_COMPANY,
       );
       if (created === -1) throw new WebhookLimitError(company);
       return { webhook: toWebhook(record), signingSecret };
@@ -120,7 +120,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
     },
 
     async delete(company: string, id: string): Promise<boolean> {
-      return (await redis.oiqWebhookDelete(keys.webhooks(company), keys.enabledCompanies(), company, id)) === 1;
+      return (await redis.oiqWebhookDelete(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id)) === 1;
     },
 
     /** For the sender, at send time: the webhook and its secret, or null if it is gone. */
