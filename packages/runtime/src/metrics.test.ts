@@ -89,11 +89,13 @@ describe('metrics', () => {
       },
     };
     const metrics = createMetricsRegistry({ defaultMetrics: false });
-    registerBacklogGauges(metrics.registry, { queue, timeoutMs: 100 });
+    registerBacklogGauges(metrics.registry, { queues: [queue, queue], timeoutMs: 100 });
     const s = samples((await metrics.render()).body);
-    expect(reads).toBe(1);
-    expect(s.get('oiq_queue_jobs{queue="deliveries",state="waiting"}')).toBe(1);
-    expect(s.get('oiq_queue_jobs{queue="deliveries",state="failed"}')).toBe(4);
+    // One read of each shard's queue per scrape; the totals sum the shards.
+    expect(reads).toBe(2);
+    expect(s.get('oiq_queue_jobs{queue="deliveries",state="waiting"}')).toBe(2);
+    expect(s.get('oiq_queue_jobs{queue="deliveries",state="failed"}')).toBe(8);
+    expect(s.get('oiq_shard_queue_jobs{shard="1",state="failed"}')).toBe(4);
 
     hang = true;
     await new Promise((r) => setTimeout(r, 600));
