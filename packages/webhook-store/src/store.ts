@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   MAX_WEBHOOKS_PER_COMPANY,
   OiqError,
+  ensureLayout,
   generateSigningSecret,
   type Keys,
   type RedisClient,
@@ -55,6 +56,18 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
     redis.defineCommand('oiqWebhookDelete', { numberOfKeys: 2, lua: DELETE_SCRIPT });
   }
 
+  // No webhook may exist before the layout (S, version) is stored: the producer skips every dial
+  // while none is (CONTRACT 2.1). The admin stores it at start; the store makes sure of it too,
+  // once per process, so that whatever creates the first webhook also fixes the layout.
+  let layoutStored: Promise<unknown> | undefined;
+  const storeLayoutOnce = () => {
+    layoutStored ??= ensureLayout(redis, keys).catch((err: unknown) => {
+      layoutStored = undefined;
+      throw err;
+    });
+    return layoutStored;
+  };
+
   const patch = async (company: string, id: string, fields: Partial<WebhookRecord>): Promise<WebhookRecord | null> => {
     const raw = await redis.oiqWebhookPatch(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id, JSON.stringify(fields));
     return raw === null ? null : (JSON.parse(raw) as WebhookRecord);
@@ -68,6 +81,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
   return {
     /** Creates a webhook and returns its signing secret: the only time it is ever shown. */
     async create(company: string, input: WebhookCreate): Promise<WebhookWithSecret> {
+      await storeLayoutOnce();
       const id = `wh_${randomBytes(12).toString('hex')}`;
       const signingSecret = generateSigningSecret();
       const at = now().toISOString();
