@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { loadConfig as loadBatcherConfig, startBatcherApp, type BatcherApp } from '@outboundiq/batcher';
-import { createKeys, createLogger, createRedisClient, secretBoxFromEnv, QUEUE_NAMES, type Logger, type Redis, type Resolver, type WebhookCreate } from '@outboundiq/core';
+import { createKeys, createLogger, createRedisClient, secretBoxFromEnv, type Logger, type Redis, type Resolver, type WebhookCreate } from '@outboundiq/core';
 import { loadConfig as loadSenderConfig, startSenderApp, type SenderApp } from '@outboundiq/sender';
 import { ensureTestCa, deleteKeys, startHttpsReceiver, uniquePrefix, REPO_ROOT, type Receiver } from '@outboundiq/testkit';
 import { createDialProducer, type DialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore, type WebhookStore } from '@outboundiq/webhook-store';
-import { Queue } from 'bullmq';
+import { DeliveryQueues } from './queues.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -31,7 +31,8 @@ export interface Pipeline {
   store: WebhookStore;
   producer: DialProducer;
   receiver: Receiver;
-  queue: Queue;
+  /** Every shard's delivery queue. */
+  queues: DeliveryQueues;
   logs: ReturnType<typeof captureLogger>;
   createWebhook(company: string, path: string, extra?: Partial<WebhookCreate>): Promise<{ id: string; secret: string; url: string }>;
   /** Starts the sender when it was held back with `{ holdSender: true }`. */
@@ -57,13 +58,13 @@ export async function startPipeline(name: string, env: Record<string, string> = 
     sender ??= await startSenderApp(loadSenderConfig(common), logs.logger, options.resolve ? { resolve: options.resolve } : {});
   };
   if (!options.holdSender) await startSender();
-  const keys = createKeys(prefix);
+  const keys = createKeys(prefix, Number(env.SHARDS ?? 1));
   const redis = createRedisClient({ url: REDIS_URL, role: 'worker', name: `test-${name}` });
   const store = createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'test').box });
   const producer = createDialProducer({ redisUrl: REDIS_URL, keyPrefix: prefix });
-  const queue = new Queue(QUEUE_NAMES.deliveries, { connection: redis, prefix: keys.bullPrefix() });
+  const queues = new DeliveryQueues(redis, keys);
   return {
-    prefix, redis, store, producer, receiver, queue, logs,
+    prefix, redis, store, producer, receiver, queues, logs,
     async createWebhook(company, path, extra = {}) {
       const url = receiver.url(path);
       const { webhook, signingSecret } = await store.create(company, { name: path, url, headers: {}, enabled: true, ...extra });
@@ -74,7 +75,7 @@ export async function startPipeline(name: string, env: Record<string, string> = 
     async close() {
       await Promise.all([batcher.stop(), sender?.stop()]);
       await producer.close();
-      await queue.close();
+      await queues.close();
       await deleteKeys(redis, prefix);
       await redis.quit();
       await receiver.close();

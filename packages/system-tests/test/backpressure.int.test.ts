@@ -15,7 +15,7 @@ describe('backpressure from the delivery queue', () => {
       await p.createWebhook(`busy-${c}`, `/busy-${c}`);
       await p.producer.publish(sampleDial(`busy-${c}`));
     }
-    await waitFor(async () => (await p.queue.getWaitingCount()) >= 8, 5_000, 'a backlog of delivery jobs');
+    await waitFor(async () => (await p.queues.getWaitingCount()) >= 8, 5_000, 'a backlog of delivery jobs');
     await sleep(600); // the batcher samples the queue depth every 250 ms
 
     await p.createWebhook('trickle', '/trickle');

@@ -38,8 +38,8 @@ describe('one retry, about 500 ms later, then give up', () => {
     const deliveryId = deliveryIdOf(first!.body);
     const line = p.logs.lines.find((l) => l.level === 50 && l.deliveryId === deliveryId);
     expect(line).toMatchObject({ deliveryId, webhookId: hook.id, companySlug: 'broken', dials: 2, status: 500 });
-    await waitFor(async () => (await p.queue.getJob(deliveryId))?.failedReason !== undefined, 5_000, 'the failed job');
-    const job = await p.queue.getJob(deliveryId);
+    await waitFor(async () => (await p.queues.getJob(deliveryId))?.failedReason !== undefined, 5_000, 'the failed job');
+    const job = await p.queues.getJob(deliveryId);
     expect(await job!.getState()).toBe('failed');
     expect(job!.failedReason).toContain('HTTP 500');
   });
@@ -73,8 +73,8 @@ describe('one retry, about 500 ms later, then give up', () => {
     expect(gap).toBeGreaterThanOrEqual(10_000 + 450);
     expect(gap).toBeLessThan(12_000);
     const deliveryId = deliveryIdOf(first!.body);
-    await waitFor(async () => (await p.queue.getJob(deliveryId))?.failedReason !== undefined, 13_000, 'the timed-out job to fail');
-    expect((await p.queue.getJob(deliveryId))!.failedReason).toMatch(/deadline|timeout/i);
+    await waitFor(async () => (await p.queues.getJob(deliveryId))?.failedReason !== undefined, 13_000, 'the timed-out job to fail');
+    expect((await p.queues.getJob(deliveryId))!.failedReason).toMatch(/deadline|timeout/i);
     expect(p.receiver.requestsTo('/silent')).toHaveLength(2);
   }, 40_000);
 });

@@ -39,7 +39,7 @@ describe('a batcher killed with SIGKILL, over and over, under load', () => {
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 30_000, 'every dial delivered');
     const drainMs = Date.now() - stoppedAt;
     await waitFor(async () => (await w.pendingEntries()) === 0, 10_000, 'no entry pending in the batchers group');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queue)).every((n) => n === 0), 15_000, 'every job finished');
+    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 15_000, 'every job finished');
 
     const report = w.ledger.reconcile(w.receiver.requests);
     const latencies = w.ledger.latencies();

@@ -73,16 +73,16 @@ describe('receivers that trickle, flood or gzip-bomb their answer', () => {
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 20_000, 'the dials delivered');
     for (const path of ['/huge/0', '/bomb/0']) {
       const id = deliveryIdOf(w, path);
-      await waitFor(async () => (await w.queue.getJob(id))?.finishedOn !== undefined, 15_000, `${path} finished`);
-      expect(await (await w.queue.getJob(id))!.getState()).toBe('completed');
+      await waitFor(async () => (await w.queues.getJob(id))?.finishedOn !== undefined, 15_000, `${path} finished`);
+      expect(await (await w.queues.getJob(id))!.getState()).toBe('completed');
     }
 
     // Trickle: each attempt is cut at the 10 s deadline, one retry, then recorded as failed.
     const [first, second] = await w.receiver.waitForRequests('/trickle/0', 2, 20_000);
     const gap = second!.receivedAt - first!.receivedAt;
     const trickleId = deliveryIdOf(w, '/trickle/0');
-    await waitFor(async () => (await w.queue.getJob(trickleId))?.failedReason !== undefined, 20_000, 'the trickled delivery failed');
-    const job = (await w.queue.getJob(trickleId))!;
+    await waitFor(async () => (await w.queues.getJob(trickleId))?.failedReason !== undefined, 20_000, 'the trickled delivery failed');
+    const job = (await w.queues.getJob(trickleId))!;
     const failedAfter = job.finishedOn! - first!.receivedAt;
     expect(await job.getState()).toBe('failed');
     expect(job.failedReason).toMatch(/deadline/);

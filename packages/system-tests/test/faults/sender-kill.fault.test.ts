@@ -44,8 +44,8 @@ describe('a sender killed with SIGKILL during a POST', () => {
       await load.stop();
     }
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 20_000, 'every dial delivered');
-    await waitFor(async () => (await w.queue.getJob(deliveryId))?.finishedOn !== undefined, 10_000, 'the held job finished');
-    expect(await (await w.queue.getJob(deliveryId))!.getState()).toBe('completed');
+    await waitFor(async () => (await w.queues.getJob(deliveryId))?.finishedOn !== undefined, 10_000, 'the held job finished');
+    expect(await (await w.queues.getJob(deliveryId))!.getState()).toBe('completed');
 
     const report = w.ledger.reconcile(w.receiver.requests);
     process.stdout.write(`[sender-kill] re-sent ${recoveredMs} ms after the SIGKILL (lock 5000 ms, stalled check 1000 ms)\n${formatReconciliation(report)}\n`);
