@@ -169,6 +169,9 @@ export async function assertNoEviction(client: RedisClient, logger?: Logger): Pr
  */
 export async function assertTopology(client: RedisClient): Promise<void> {
   if (isCluster(client)) {
+    // Before it is ready, a cluster client sends keyless commands to any seed, which may be a
+    // replica whose connection it then closes under the command.
+    await clusterReady(client);
     const info = String(await client.cluster('INFO'));
     const state = /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown';
     if (state !== 'ok') throw new ConfigError(`the Redis Cluster of REDIS_CLUSTER_NODES is not ready: cluster_state:${state}`);
@@ -182,9 +185,15 @@ export async function assertTopology(client: RedisClient): Promise<void> {
 
 /** The masters a cluster client knows, once it has learnt the slots. */
 async function clusterMasters(cluster: Cluster): Promise<Redis[]> {
-  if (cluster.status !== 'ready') await new Promise<void>((resolve, reject) => {
-    cluster.once('ready', resolve);
-    cluster.once('end', () => reject(new Error('Redis Cluster connection ended before it was ready')));
-  });
+  await clusterReady(cluster);
   return cluster.nodes('master');
+}
+
+/** Resolves once the client has learnt the slots (ioredis emits `ready` after CLUSTER INFO says ok). */
+export async function clusterReady(cluster: Cluster): Promise<void> {
+  if (cluster.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    cluster.once('ready', resolve);
+    cluster.once('end', () => reject(new Error('the Redis Cluster connection ended before it was ready')));
+  });
 }
