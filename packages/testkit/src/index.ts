@@ -9,3 +9,4 @@ export * from './apps.js';
 export * from './dials.js';
 export * from './prometheus.js';
 export * from './faults/index.js';
+export * from './backends.js';
