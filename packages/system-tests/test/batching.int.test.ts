@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitFor } from '@outboundiq/testkit';
+import { TEST_BACKENDS, waitFor } from '@outboundiq/testkit';
 import { sampleDial, startPipeline, type Pipeline } from '../src/harness.js';
 
 interface Received {
@@ -10,10 +10,10 @@ interface Received {
 const bodies = (p: Pipeline, path: string): Received[] => p.receiver.requestsTo(path).map((r) => JSON.parse(r.body.toString()) as Received);
 const dialCount = (p: Pipeline, path: string) => bodies(p, path).reduce((n, b) => n + b.dials.length, 0);
 
-describe('batching', () => {
+describe.each(TEST_BACKENDS)('batching on $label', (backend) => {
   let p: Pipeline;
   beforeAll(async () => {
-    p = await startPipeline('batching');
+    p = await startPipeline('batching', {}, { backend });
   });
   afterAll(() => p.close());
 

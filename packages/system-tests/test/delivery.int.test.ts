@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HEADER_NAMES, USER_AGENT } from '@outboundiq/core';
-import { dumpValues, verifyWithDocNode, verifyWithDocPython } from '@outboundiq/testkit';
+import { TEST_BACKENDS, dumpValues, verifyWithDocNode, verifyWithDocPython } from '@outboundiq/testkit';
 import { sampleDial, startPipeline, type Pipeline } from '../src/harness.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -9,10 +9,10 @@ const DOC_KEYS = [
   'agent', 'disposition', 'dispositionId', 'contact', 'success', 'isSystemDispo', 'totalDialAttempts',
 ];
 
-describe('a delivery as a receiver sees it', () => {
+describe.each(TEST_BACKENDS)('a delivery as a receiver sees it, on $label', (backend) => {
   let p: Pipeline;
   beforeAll(async () => {
-    p = await startPipeline('delivery');
+    p = await startPipeline('delivery', {}, { backend });
   });
   afterAll(() => p.close());
 

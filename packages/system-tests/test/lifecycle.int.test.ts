@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { sleep, verifyWithDocNode, waitFor } from '@outboundiq/testkit';
+import { TEST_BACKENDS, sleep, verifyWithDocNode, waitFor } from '@outboundiq/testkit';
 import { sampleDial, startPipeline, type Pipeline } from '../src/harness.js';
 
-describe('disable, delete and rotate take effect at once', () => {
+describe.each(TEST_BACKENDS)('disable, delete and rotate take effect at once, on $label', (backend) => {
   let p: Pipeline | undefined;
   afterEach(async () => {
     await p?.close();
@@ -10,7 +10,7 @@ describe('disable, delete and rotate take effect at once', () => {
   });
 
   it('a disabled or deleted webhook gets nothing, including batches queued before the change', async () => {
-    p = await startPipeline('lifecycle-queued', {}, { holdSender: true });
+    p = await startPipeline('lifecycle-queued', {}, { holdSender: true, backend });
     const off = await p.createWebhook('queued', '/off');
     const gone = await p.createWebhook('queued', '/gone');
     await p.createWebhook('queued', '/on');
@@ -33,7 +33,7 @@ describe('disable, delete and rotate take effect at once', () => {
   });
 
   it('after a rotation the next delivery verifies with the new secret only', async () => {
-    p = await startPipeline('lifecycle-rotate');
+    p = await startPipeline('lifecycle-rotate', {}, { backend });
     const hook = await p.createWebhook('rotating', '/rot');
     await p.producer.publish(sampleDial('rotating', 1));
     await p.receiver.waitForRequests('/rot', 1);
@@ -49,7 +49,7 @@ describe('disable, delete and rotate take effect at once', () => {
   });
 
   it('a company whose webhooks are all disabled is skipped by the producer, and comes back when one is enabled', async () => {
-    p = await startPipeline('lifecycle-skip');
+    p = await startPipeline('lifecycle-skip', {}, { backend });
     const a = await p.createWebhook('quiet', '/q1');
     const b = await p.createWebhook('quiet', '/q2');
     await p.store.update('quiet', a.id, { enabled: false });
