@@ -41,6 +41,12 @@ export interface RedisClientSettings {
 
 export const DEFAULT_PUBLISH_TIMEOUT_MS = 2_000;
 
+/** How long a starting app waits for its cluster client to learn a healthy cluster before it gives up, naming the state. */
+export const CLUSTER_READY_TIMEOUT_MS = 10_000;
+
+/** The seeds each cluster client was made from, to say what is wrong when it never gets ready. */
+const clusterTargets = new WeakMap<Cluster, ClusterTarget>();
+
 /** Reconnect quickly and keep trying: a restart of Redis must never need a restart of ours. */
 const reconnectDelay = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000);
 
@@ -60,6 +66,7 @@ export function createRedisClient(settings: RedisClientSettings): RedisClient {
   let client: RedisClient;
   if (settings.cluster) {
     client = new Cluster([...settings.cluster.nodes], clusterOptions(settings.cluster, settings.role, { ...common, ...roleOptions }));
+    clusterTargets.set(client, settings.cluster);
   } else {
     if (settings.url === undefined) throw new TypeError('createRedisClient: give url or cluster');
     client = new Redis(settings.url, { ...common, ...roleOptions, enableOfflineQueue: true, retryStrategy: reconnectDelay });
@@ -167,11 +174,17 @@ export async function assertNoEviction(client: RedisClient, logger?: Logger): Pr
  * stops, naming the state), and a REDIS_URL does not point at a cluster node (whose keys would be
  * refused with MOVED: REDIS_CLUSTER_NODES is what was meant).
  */
-export async function assertTopology(client: RedisClient): Promise<void> {
+export async function assertTopology(client: RedisClient, readyTimeoutMs = CLUSTER_READY_TIMEOUT_MS): Promise<void> {
   if (isCluster(client)) {
     // Before it is ready, a cluster client sends keyless commands to any seed, which may be a
-    // replica whose connection it then closes under the command.
-    await clusterReady(client);
+    // replica whose connection it then closes under the command. A cluster that is not ok never
+    // gets ready (ioredis reconnects and checks again): say why, rather than wait forever.
+    let timer: NodeJS.Timeout | undefined;
+    const ready = await Promise.race([
+      clusterReady(client).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), readyTimeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (!ready) throw new ConfigError(await whyClusterNotReady(clusterTargets.get(client)));
     const info = String(await client.cluster('INFO'));
     const state = /cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown';
     if (state !== 'ok') throw new ConfigError(`the Redis Cluster of REDIS_CLUSTER_NODES is not ready: cluster_state:${state}`);
@@ -181,6 +194,28 @@ export async function assertTopology(client: RedisClient): Promise<void> {
   if (/cluster_enabled:1/.test(info)) {
     throw new ConfigError('REDIS_URL points at a Redis Cluster node: give the cluster\'s nodes in REDIS_CLUSTER_NODES instead');
   }
+}
+
+/** Asks the seeds themselves what state the cluster is in. */
+async function whyClusterNotReady(target: ClusterTarget | undefined): Promise<string> {
+  const states: string[] = [];
+  for (const node of target?.nodes ?? []) {
+    const probe = new Redis({
+      host: node.host, port: node.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000,
+      ...(target?.tls ? { tls: {} } : {}), ...(target?.username ? { username: target.username } : {}), ...(target?.password ? { password: target.password } : {}),
+    });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      const info = String(await probe.cluster('INFO'));
+      states.push(`${node.host}:${node.port} cluster_state:${/cluster_state:(\w+)/.exec(info)?.[1] ?? 'unknown'} (${/cluster_slots_assigned:(\d+)/.exec(info)?.[1] ?? '?'} of 16384 slots assigned)`);
+    } catch (err) {
+      states.push(`${node.host}:${node.port} ${(err as Error).message}`);
+    } finally {
+      probe.disconnect();
+    }
+  }
+  return `the Redis Cluster of REDIS_CLUSTER_NODES is not ready: ${states.join('; ') || 'no seed answered'}`;
 }
 
 /** The masters a cluster client knows, once it has learnt the slots. */
