@@ -32,6 +32,8 @@ export interface BatcherConfig {
   /** How long companies wait for batch-mates while the senders are behind. */
   backpressureWaitMs: number;
   deadLetterMaxLen: number;
+  /** Test only (BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS): each pass waits this long between adding its jobs and acknowledging. */
+  failpointPauseBeforeAckMs?: number;
 }
 
 export interface BatcherDeps {
@@ -200,6 +202,11 @@ async function flushPass(deps: BatcherDeps, company: string, entries: StreamEntr
     }),
   );
   if (jobs.length > 0) await queue.addBulk(jobs);
+  if (config.failpointPauseBeforeAckMs !== undefined) {
+    // The window a crash must not lose anything in: jobs added, entries still pending.
+    logger.warn({ companySlug: company, entries: entries.length, jobs: jobs.length, pauseMs: config.failpointPauseBeforeAckMs }, 'failpoint: pass paused before acknowledging');
+    await new Promise<void>((resolve) => setTimeout(resolve, config.failpointPauseBeforeAckMs));
+  }
   for (const p of poison) logger.warn({ companySlug: company, entryId: p.entryId, reason: p.reason }, 'poison stream entry moved to the dead-letter stream');
   await acknowledge(deps, company, entries.map((e) => e.id), poison);
   for (const batch of batches) deps.onBatch?.({ dials: batch.count, webhooks: webhookIds.length });
