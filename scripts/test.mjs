@@ -2,12 +2,14 @@
 // The test command (`pnpm test`, after the build): makes the test CA, runs every jest project with
 // the CA trusted through NODE_EXTRA_CA_CERTS, and ends with one plain line for CI:
 // `jest: N passed, N failed`. A run that found no test fails. When no Redis answers at
-// 127.0.0.1:6379 it starts a throwaway redis-server there for the run.
+// 127.0.0.1:6379 it starts a throwaway redis-server there for the run. It also starts one local
+// Redis Cluster (3 masters, 3 replicas) that the pipeline tests share, each under its own prefix
+// (TEST_REDIS_CLUSTER_NODES; a test file run on its own starts a cluster of its own instead).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureTestCa, redisAnswers, startRedisServer } from '../packages/testkit/dist/index.js';
+import { ensureTestCa, redisAnswers, startRedisCluster, startRedisServer } from '../packages/testkit/dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const results = join(root, '.jest-results.json');
@@ -15,6 +17,7 @@ const ca = ensureTestCa(join(root, '.test-ca'));
 rmSync(results, { force: true });
 const ownRedis = (await redisAnswers(6379)) ? undefined : await startRedisServer({ port: 6379 });
 if (ownRedis) console.log('no Redis answered at 127.0.0.1:6379: started a throwaway redis-server there for this run');
+const cluster = process.env.TEST_REDIS_CLUSTER_NODES ? undefined : await startRedisCluster();
 
 const jest = spawnSync(
   process.execPath,
@@ -22,6 +25,7 @@ const jest = spawnSync(
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caPath, NODE_NO_WARNINGS: '1' } },
 );
 
+await cluster?.stop();
 await ownRedis?.stop();
 
 let passed = 0;

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 export const BOARD_PATH = '/admin/queues';
 
 export interface BoardOptions {
-  /** Every queue of the system; each gets a tab. */
+  /** Every queue of the system (the delivery queue of each shard, in shard order); each gets a tab. */
   queues: readonly Queue[];
 }
 
@@ -20,7 +20,12 @@ export const boardRoutes: FastifyPluginAsync<BoardOptions> = async (app, { queue
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BOARD_PATH);
   createBullBoard({
-    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })),
+    // Every shard's queue is named `deliveries` (its shard is in its key prefix): with more than one,
+    // tabs are told apart as s0-deliveries, s1-deliveries...
+    queues: queues.map((queue, shard) => new BullMQAdapter(queue, {
+      readOnlyMode: true,
+      ...(queues.length > 1 ? { prefix: `s${shard}-`, displayName: `${queue.name} (shard ${shard})` } : {}),
+    })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'outboundIQ' } },
   });

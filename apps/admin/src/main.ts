@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { QUEUE_NAMES, assertNoEviction, createHostCheck, createKeys, createLogger, createRedisClient, secretBoxFromEnv } from '@outboundiq/core';
+import { QUEUE_NAMES, createHostCheck, createKeys, createLogger, createRedisClient, prepareRedis, redisTarget, secretBoxFromEnv } from '@outboundiq/core';
 import { createShutdown, runMain } from '@outboundiq/runtime';
 import { createDialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
@@ -17,17 +17,20 @@ async function main() {
   // Synchronous writes: with pino's default asynchronous stdout, lines still in flight at exit came
   // out of order or were lost (seen in test/main.test.ts). Nothing is left to flush at shutdown.
   const logger = createLogger({ name: 'admin', level: config.LOG_LEVEL }, pino.destination({ dest: 1, sync: true }));
-  const keys = createKeys(config.KEY_PREFIX);
+  const keys = createKeys(config.KEY_PREFIX, config.SHARDS);
   const { box, usedDevKey } = secretBoxFromEnv(config.SECRETS_ENCRYPTION_KEY, config.NODE_ENV);
   if (usedDevKey) logger.warn('SECRETS_ENCRYPTION_KEY is not set: signing secrets are sealed with the public dev key (never do this in production)');
 
-  const redis = createRedisClient({ url: config.REDIS_URL, role: 'publisher', name: 'oiq-admin', logger });
+  const target = redisTarget(config);
+  const redis = createRedisClient({ ...target, role: 'publisher', name: 'oiq-admin', logger });
   // BullMQ wants a connection that never gives up on a command, hence a worker-role client of its own.
-  const queueConnection = createRedisClient({ url: config.REDIS_URL, role: 'worker', name: 'oiq-admin-board', logger });
-  // Like the workers, refuse an evicting Redis (jobs and webhooks would vanish). Through the
-  // publisher client: a Redis that is down delays the start by its timeout, not forever.
-  await assertNoEviction(redis, logger);
-  const queues = [new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: keys.bullPrefix() })];
+  const queueConnection = createRedisClient({ ...target, role: 'worker', name: 'oiq-admin-board', logger });
+  // Like the workers: the topology, no eviction (jobs and webhooks would vanish), and the layout,
+  // stored here before any webhook can exist. Through the publisher client: a Redis that is down
+  // delays the start by its timeout, not forever.
+  await prepareRedis(redis, keys, logger);
+  // Every shard's delivery queue, in shard order, for the dashboard and /metrics.
+  const queues = keys.allShards().map((shard) => new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: shard.bullPrefix() }));
   const readiness = createReadiness();
 
   const app = buildApp({

@@ -29,7 +29,7 @@ it('shows a failed delivery with its failure reason', async () => {
       async () => {
         throw new Error('receiver answered 500 twice');
       },
-      { connection, prefix: createKeys(h.prefix).bullPrefix() },
+      { connection, prefix: createKeys(h.prefix).shard(0).bullPrefix() },
     );
     worker.on('failed', () => void worker.close().then(() => resolve()));
   });

@@ -32,7 +32,7 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
   const logger = createLogger({ name: 'admin-test', level: 'trace' }, { write: (line: string) => void logLines.push(line) });
   const redis = createRedisClient({ url: REDIS_URL, role: 'publisher', name: 'admin-test' });
   const queueConnection = createRedisClient({ url: REDIS_URL, role: 'worker', name: 'admin-test-queue' });
-  const queue = new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: keys.bullPrefix() });
+  const queue = new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: keys.shard(0).bullPrefix() });
   const store = createWebhookStore({ redis, keys, secretBox: new SecretBox(randomBytes(32)) });
   const readiness = createReadiness();
   const app = buildApp({

@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { QUEUE_NAMES, assertNoEviction, createKeys, createRedisClient, type DeliveryJob, type Logger } from '@outboundiq/core';
+import { QUEUE_NAMES, createKeys, createRedisClient, prepareRedis, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
 import { batcherMetrics, createMetricsRegistry, createShutdown, pingWithin, registerBacklogGauges, startHealthServer, type Shutdown } from '@outboundiq/runtime';
 import { Queue } from 'bullmq';
 import { createBatcher } from './batcher.js';
 import type { BatcherEnvConfig } from './config.js';
 import { createScheduler } from './scheduler.js';
 import { createStreamReader } from './streams.js';
+import { listenForWakeups } from './wakeups.js';
 
 /** How long finished delivery jobs stay visible (and dedupe a batch made again after a crash). */
 const JOB_OPTIONS = {
@@ -27,35 +28,48 @@ export interface BatcherApp {
 
 /** Builds and starts the whole batcher: what main.ts runs, and what tests run in-process. */
 export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger): Promise<BatcherApp> {
-  const keys = createKeys(config.KEY_PREFIX);
+  const keys = createKeys(config.KEY_PREFIX, config.SHARDS);
   const token = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const redis = createRedisClient({ url: config.REDIS_URL, role: 'worker', name: `oiq-batcher-${token}`, logger });
-  await assertNoEviction(redis, logger);
+  const target = redisTarget(config);
+  const client = (suffix: string) => createRedisClient({ ...target, role: 'worker', name: `oiq-batcher-${token}${suffix}`, logger });
+  const redis = client('');
+  // Before anything else touches Redis: a process of another SHARDS or layout stops here, having written nothing.
+  try {
+    await prepareRedis(redis, keys, logger);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
 
-  // The queue gets a connection of its own: BullMQ defines its 64 scripts on the connection it is
+  // The queues get a connection of their own: BullMQ defines its 64 scripts on the connection it is
   // given, and ioredis copies every defined script onto each pipeline and MULTI made on it (~70 us
   // each, 5 us without), which our read pipeline and acknowledging MULTI pay once per company pass.
-  const queueRedis = createRedisClient({ url: config.REDIS_URL, role: 'worker', name: `oiq-batcher-${token}-queue`, logger });
-  const queue = new Queue<DeliveryJob>(QUEUE_NAMES.deliveries, { connection: queueRedis, prefix: keys.bullPrefix() });
-  queue.on('error', (err) => logger.warn({ err }, 'delivery queue error'));
+  const queueRedis = client('-queue');
+  // One queue per shard, its keys in the shard's slot (BullMQ takes the hash tag in its prefix).
+  const queues = keys.allShards().map((shard) => {
+    const queue = new Queue<DeliveryJob>(QUEUE_NAMES.deliveries, { connection: queueRedis, prefix: shard.bullPrefix() });
+    queue.on('error', (err) => logger.warn({ err, shard: shard.shard }, 'delivery queue error'));
+    return queue;
+  });
   const metrics = createMetricsRegistry();
-  registerBacklogGauges(metrics.registry, { queue, redis, keys });
+  registerBacklogGauges(metrics.registry, { queues, redis, keys });
   const batcher = createBatcher({
     redis,
-    queue,
+    queues,
     keys,
     scheduler: createScheduler(redis, keys, { maxWaitMs: config.BATCH_MAX_WAIT_MS, leaseMs: config.BATCHER_LEASE_MS, token }),
     reader: createStreamReader(redis, keys, token),
     logger,
     jobOptions: JOB_OPTIONS,
     onBatch: batcherMetrics(metrics.registry).onBatch,
-    queueDepth: () => queue.getWaitingCount(),
+    queueDepth: async () => (await Promise.all(queues.map((queue) => queue.getWaitingCount()))).reduce((sum, n) => sum + n, 0),
     config: {
       maxDialsPerBatch: config.BATCH_MAX_DIALS,
       concurrency: config.BATCHER_CONCURRENCY,
       readCount: config.BATCHER_READ_COUNT,
       passesPerClaim: 4,
-      pollMs: config.BATCHER_POLL_MS,
+      idleCheckMs: config.BATCHER_IDLE_CHECK_MS,
+      claimRetryMs: 500,
       retryAfterMs: 1_000,
       renewEveryMs: Math.max(100, Math.floor(config.BATCHER_LEASE_MS / 3)),
       backpressureJobs: config.BATCHER_BACKPRESSURE_JOBS,
@@ -64,6 +78,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
       failpointPauseBeforeAckMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS,
     },
   });
+  const wakeups = listenForWakeups(client('-wake'), keys, logger, { wake: batcher.wake, resubscribed: batcher.wakeAll });
 
   const health = await startHealthServer({
     port: config.PORT,
@@ -73,7 +88,8 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
   });
   const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   shutdown.add('stop claiming and finish passes', () => batcher.stop());
-  shutdown.add('close queue', () => queue.close());
+  shutdown.add('stop listening for wake messages', () => wakeups.close());
+  shutdown.add('close queues', async () => void (await Promise.all(queues.map((queue) => queue.close()))));
   shutdown.add('close redis', async () => void (await Promise.all([redis.quit(), queueRedis.quit()])));
   shutdown.add('close health server', () => health.close());
 
@@ -81,7 +97,10 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     logger.warn({ pauseMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS }, 'test-only failpoint armed: every pass pauses before acknowledging (BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS)');
   }
   batcher.start();
-  logger.info({ token, keyPrefix: keys.prefix, maxWaitMs: config.BATCH_MAX_WAIT_MS, concurrency: config.BATCHER_CONCURRENCY }, 'batcher started');
+  logger.info(
+    { token, keyPrefix: keys.prefix, shards: keys.shards, cluster: 'cluster' in target, maxWaitMs: config.BATCH_MAX_WAIT_MS, concurrency: config.BATCHER_CONCURRENCY },
+    'batcher started',
+  );
   return { healthPort: health.port, stop: (reason = 'stop') => shutdown.run(reason), shutdown };
 }
 

@@ -8,7 +8,12 @@ const shape = {
   BATCHER_CONCURRENCY: envInt(1, 1_000).default(32),
   BATCHER_READ_COUNT: envInt(1, 1_000).default(100),
   BATCHER_LEASE_MS: envInt(500, 300_000).default(5_000),
-  BATCHER_POLL_MS: envInt(1, 1_000).default(5),
+  /**
+   * The longest a shard goes without a claim call. A batcher is woken by a message when an empty
+   * shard gets work, so this is only the safety net for a lost message; idle, a batcher makes
+   * SHARDS claim calls per period.
+   */
+  BATCHER_IDLE_CHECK_MS: envInt(10, 60_000).default(1_000),
   /** Waiting delivery jobs above which the senders count as behind... */
   BATCHER_BACKPRESSURE_JOBS: envInt(1, 10_000_000).default(2_000),
   /** ...and companies then wait this long for batch-mates, so jobs stay few and full. */

@@ -1,5 +1,4 @@
-import type { Keys, Redis } from '@outboundiq/core';
-import { BATCHER_GROUP } from '@outboundiq/core';
+import { BATCHER_GROUP, type Keys, type RedisClient } from '@outboundiq/core';
 
 /**
  * Which batcher works on which company, and when.
@@ -11,11 +10,22 @@ import { BATCHER_GROUP } from '@outboundiq/core';
  * whole; a batcher that dies leaves its lease to run out, and the next claim of that company
  * recovers its unacknowledged entries (`recover`). Finding work never scans companies.
  *
+ * Each shard has its own three keys (`keys.shard(k)`), in its hash slot with its companies'
+ * streams, so every script here touches one slot: a claim looks at one shard, a release at the
+ * company's shard, a renewal is one call per shard.
+ *
  * Invariant: a company is in `ready` or in `leases`, never both. The producer marks a company ready
  * only when it is not leased; releasing a lease marks it ready again if entries arrived meanwhile.
+ * Whoever makes a company the only member of its shard's `ready` publishes the shard number on
+ * `keys.wakeChannel()`: batchers that found the shard empty are not polling it (see shard-clock.ts).
  */
 
-/** KEYS ready, leases, owners. ARGV limit, max wait ms, lease ms, token. Returns {claims, waitMs}. */
+/**
+ * KEYS ready, leases, owners (of one shard). ARGV limit, max wait ms, lease ms, token. Returns
+ * {claims, waitMs}: when to look at the shard again. 0 when the limit was reached (more may be due);
+ * else everything due was taken, and waitMs is how long until the next ready company or lease is due,
+ * or -1 when the shard has neither (it is empty until a wake message says otherwise).
+ */
 const CLAIM_SCRIPT = `
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
@@ -31,30 +41,32 @@ end
 for _, c in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)) do take(c, 'recover') end
 local room = limit - #out / 2
 if room > 0 then
-  for _, c in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, room)) do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, room)
+  for _, c in ipairs(due) do
     redis.call('ZREM', KEYS[1], c)
     take(c, 'fresh')
   end
+  room = room - #due
 end
+if room == 0 then return {out, 0} end
 local waitMs = -1
-if #out == 0 then
-  local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  if #r > 0 then waitMs = math.max(0, tonumber(r[2]) + tonumber(ARGV[2]) - now) end
-  local l = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  if #l > 0 then
-    local lw = math.max(0, tonumber(l[2]) - now)
-    if waitMs < 0 or lw < waitMs then waitMs = lw end
-  end
+local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #r > 0 then waitMs = math.max(1, tonumber(r[2]) + tonumber(ARGV[2]) - now) end
+local l = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if #l > 0 then
+  local lw = math.max(1, tonumber(l[2]) - now)
+  if waitMs < 0 or lw < waitMs then waitMs = lw end
 end
 return {out, waitMs}
 `;
 
 /**
- * KEYS ready, leases, owners, the company's stream. ARGV company, token, group, retry-after ms.
- * With retry-after 0 the claim ends, and the company is marked ready (scored by the arrival of its
- * first undelivered entry) if anything arrived while it was held. With retry-after > 0 (the pass
- * failed) the lease is kept to run out then, so the next claim recovers the pending entries.
- * Returns 0 when the claim had already passed to another batcher.
+ * KEYS ready, leases, owners, the company's stream. ARGV company, token, group, retry-after ms,
+ * wake channel, shard. With retry-after 0 the claim ends, and the company is marked ready (scored by
+ * the arrival of its first undelivered entry) if anything arrived while it was held. With
+ * retry-after > 0 (the pass failed) the lease is kept to run out then, so the next claim recovers
+ * the pending entries. Returns 0 when the claim had already passed to another batcher, 2 when the
+ * company was marked ready again, else 1.
  */
 const RELEASE_SCRIPT = `
 if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
@@ -78,15 +90,16 @@ if type(groups) == 'table' and groups.err == nil then
   end
 end
 local nextEntry = redis.call('XRANGE', KEYS[4], '(' .. lastDelivered, '+', 'COUNT', 1)
-if #nextEntry > 0 then
-  redis.call('ZADD', KEYS[1], 'NX', tonumber(string.match(nextEntry[1][1], '^(%d+)')), ARGV[1])
-end
-return 1
+if #nextEntry == 0 then return 1 end
+local added = redis.call('ZADD', KEYS[1], 'NX', tonumber(string.match(nextEntry[1][1], '^(%d+)')), ARGV[1])
+if added == 1 and redis.call('ZCARD', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+return 2
 `;
 
 /**
- * KEYS leases, owners. ARGV lease ms, token, companies... Pushes out the end of every claim this
- * batcher still holds, so a live batcher's claim never runs out under it, however slow a pass is.
+ * KEYS leases, owners (of one shard). ARGV lease ms, token, companies of that shard... Pushes out
+ * the end of every claim this batcher still holds, so a live batcher's claim never runs out under
+ * it, however slow a pass is.
  */
 const RENEW_SCRIPT = `
 local t = redis.call('TIME')
@@ -105,12 +118,26 @@ export type ClaimKind = 'fresh' | 'recover';
 
 export interface Claim {
   companySlug: string;
+  shard: number;
   kind: ClaimKind;
 }
 
-type SchedulerClient = Redis & {
+/** What a claim call on one shard found. */
+export interface ClaimResult {
+  claims: Claim[];
+  /** Ms until the shard may have work due: 0 when `limit` was reached; -1 when it has no ready company and no lease. */
+  waitMs: number;
+}
+
+/** How a release ended: `lost` (another batcher holds the company now), `released`, or `ready-again` (entries arrived meanwhile). */
+export type ReleaseOutcome = 'lost' | 'released' | 'ready-again';
+
+type SchedulerClient = RedisClient & {
   oiqClaim(ready: string, leases: string, owners: string, limit: number, maxWaitMs: number, leaseMs: number, token: string): Promise<[string[], number]>;
-  oiqRelease(ready: string, leases: string, owners: string, stream: string, company: string, token: string, group: string, retryAfterMs: number): Promise<number>;
+  oiqRelease(
+    ready: string, leases: string, owners: string, stream: string,
+    company: string, token: string, group: string, retryAfterMs: number, wakeChannel: string, shard: number,
+  ): Promise<number>;
   oiqRenew(leases: string, owners: string, leaseMs: number, token: string, ...companies: string[]): Promise<number>;
 };
 
@@ -121,7 +148,9 @@ export interface SchedulerSettings {
   token: string;
 }
 
-export function createScheduler(redis: Redis, keys: Keys, settings: SchedulerSettings) {
+const RELEASE_OUTCOMES: readonly ReleaseOutcome[] = ['lost', 'released', 'ready-again'];
+
+export function createScheduler(redis: RedisClient, keys: Keys, settings: SchedulerSettings) {
   const client = redis as SchedulerClient;
   if (typeof client.oiqClaim !== 'function') {
     client.defineCommand('oiqClaim', { numberOfKeys: 3, lua: CLAIM_SCRIPT });
@@ -130,26 +159,38 @@ export function createScheduler(redis: Redis, keys: Keys, settings: SchedulerSet
   }
   return {
     /**
-     * Claims up to `limit` companies whose oldest dial has waited `maxWaitMs` (default: the
-     * configured wait); when none is due, `waitMs` says when one will be (-1: none known).
+     * Claims up to `limit` companies of one shard whose oldest dial has waited `maxWaitMs`
+     * (default: the configured wait), and any whose lease ran out (a dead batcher's).
      */
-    async claim(limit: number, maxWaitMs = settings.maxWaitMs): Promise<{ claims: Claim[]; waitMs: number }> {
-      const [flat, waitMs] = await client.oiqClaim(keys.ready(), keys.leases(), keys.owners(), limit, maxWaitMs, settings.leaseMs, settings.token);
+    async claim(shard: number, limit: number, maxWaitMs = settings.maxWaitMs): Promise<ClaimResult> {
+      const s = keys.shard(shard);
+      const [flat, waitMs] = await client.oiqClaim(s.ready(), s.leases(), s.owners(), limit, maxWaitMs, settings.leaseMs, settings.token);
       const claims: Claim[] = [];
-      for (let i = 0; i < flat.length; i += 2) claims.push({ companySlug: flat[i]!, kind: flat[i + 1] as ClaimKind });
+      for (let i = 0; i < flat.length; i += 2) claims.push({ companySlug: flat[i]!, shard, kind: flat[i + 1] as ClaimKind });
       return { claims, waitMs: Number(waitMs) };
     },
     /** Ends a claim; `retryAfterMs` > 0 keeps it for recovery after that long. */
-    async release(companySlug: string, retryAfterMs = 0): Promise<boolean> {
-      const released = await client.oiqRelease(
-        keys.ready(), keys.leases(), keys.owners(), keys.dials(companySlug), companySlug, settings.token, BATCHER_GROUP, retryAfterMs,
+    async release(companySlug: string, retryAfterMs = 0): Promise<ReleaseOutcome> {
+      const s = keys.shardOfCompany(companySlug);
+      const outcome = await client.oiqRelease(
+        s.ready(), s.leases(), s.owners(), keys.dials(companySlug),
+        companySlug, settings.token, BATCHER_GROUP, retryAfterMs, keys.wakeChannel(), s.shard,
       );
-      return released === 1;
+      return RELEASE_OUTCOMES[outcome] ?? 'released';
     },
-    /** Extends the claims this batcher holds on `companies`; returns how many it still held. */
-    async renew(companies: readonly string[]): Promise<number> {
-      if (companies.length === 0) return 0;
-      return client.oiqRenew(keys.leases(), keys.owners(), settings.leaseMs, settings.token, ...companies);
+    /** Extends the claims this batcher holds on `companies` (one call per shard); returns how many it still held. */
+    async renew(companies: Iterable<string>): Promise<number> {
+      const byShard = new Map<number, string[]>();
+      for (const c of companies) {
+        const shard = keys.shardOf(c);
+        const list = byShard.get(shard);
+        if (list) list.push(c);
+        else byShard.set(shard, [c]);
+      }
+      const renewed = await Promise.all(
+        [...byShard].map(([shard, list]) => client.oiqRenew(keys.shard(shard).leases(), keys.shard(shard).owners(), settings.leaseMs, settings.token, ...list)),
+      );
+      return renewed.reduce((sum, n) => sum + n, 0);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { BATCHER_GROUP, type Keys, type Redis } from '@outboundiq/core';
+import { BATCHER_GROUP, type Keys, type RedisClient } from '@outboundiq/core';
 import type { StreamEntry } from './packing.js';
 
 type RawEntry = [string, string[] | null];
@@ -17,11 +17,6 @@ export interface Pass {
 }
 
 /**
- * The batcher's reads of a company stream through the consumer group. A missing group (new
- * stream, or Redis came back without it) is created on the spot and the read tried again, so a
- * NOGROUP never wedges the loop.
- */
-/**
  * One pass's read, atomic with the claim check: only while this batcher (consumer = claim token)
  * still holds the company, take its new entries into this consumer's pending list ('>') and return
  * that whole list from its start ('0'), in stream order, with the company's webhook records.
@@ -31,7 +26,8 @@ export interface Pass {
  * which is also exactly what a recovering batcher's XAUTOCLAIM would take. A claim lost meanwhile (an
  * outage longer than the lease) takes nothing: the new owner has the entries.
  *
- * KEYS stream, webhooks hash, owners hash. ARGV group, consumer, count, company. nil when not owned.
+ * KEYS stream, webhooks hash, the company's shard's owners hash (all in the shard's slot). ARGV group,
+ * consumer, count, company. nil when not owned.
  */
 const READ_PASS_SCRIPT = `
 if redis.call('HGET', KEYS[3], ARGV[4]) ~= ARGV[2] then return false end
@@ -50,7 +46,7 @@ local claimed = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, '0-0', 'C
 return {claimed[2], redis.call('HVALS', KEYS[2])}
 `;
 
-type ReaderClient = Redis & {
+type ReaderClient = RedisClient & {
   oiqReadPass(stream: string, webhooks: string, owners: string, group: string, consumer: string, count: number, company: string): Promise<[RawEntry[], string[]] | null>;
   oiqReclaim(stream: string, webhooks: string, owners: string, group: string, consumer: string, count: number, company: string): Promise<[RawEntry[], string[]] | null>;
 };
@@ -60,14 +56,15 @@ type ReaderClient = Redis & {
  * stream, or Redis came back without it) is created on the spot and the read tried again, so a
  * NOGROUP never wedges the loop.
  */
-export function createStreamReader(redis: Redis, keys: Keys, consumer: string) {
+export function createStreamReader(redis: RedisClient, keys: Keys, consumer: string) {
   const client = redis as ReaderClient;
   if (typeof client.oiqReadPass !== 'function') {
     client.defineCommand('oiqReadPass', { numberOfKeys: 3, lua: READ_PASS_SCRIPT });
     client.defineCommand('oiqReclaim', { numberOfKeys: 3, lua: RECLAIM_SCRIPT });
   }
   const run = async (script: 'oiqReadPass' | 'oiqReclaim', companySlug: string, count: number): Promise<Pass> => {
-    const call = () => client[script](keys.dials(companySlug), keys.webhooks(companySlug), keys.owners(), BATCHER_GROUP, consumer, count, companySlug);
+    const owners = keys.shardOfCompany(companySlug).owners();
+    const call = () => client[script](keys.dials(companySlug), keys.webhooks(companySlug), owners, BATCHER_GROUP, consumer, count, companySlug);
     let reply: [RawEntry[], string[]] | null;
     try {
       reply = await call();
@@ -89,7 +86,7 @@ export function createStreamReader(redis: Redis, keys: Keys, consumer: string) {
 
 export type StreamReader = ReturnType<typeof createStreamReader>;
 
-async function createGroup(redis: Redis, stream: string): Promise<void> {
+async function createGroup(redis: RedisClient, stream: string): Promise<void> {
   try {
     // From the start of the stream: entries written before the group existed are delivered too.
     await redis.xgroup('CREATE', stream, BATCHER_GROUP, '0', 'MKSTREAM');

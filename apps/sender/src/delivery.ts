@@ -12,6 +12,7 @@ import type { WebhookStore } from '@outboundiq/webhook-store';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { AttemptOutcome, DeliveryHttp } from './http.js';
 import type { WebhookLimiter } from './limiter.js';
+import type { Slots } from './slots.js';
 
 export interface DeliveryConfig {
   retryDelayMs: number;
@@ -42,6 +43,8 @@ export interface SenderDeps {
   store: WebhookStore;
   http: DeliveryHttp;
   limiter: WebhookLimiter;
+  /** The process-wide cap on deliveries in flight, across every shard's worker (absent: none). */
+  slots?: Slots;
   logger: Logger;
   config: DeliveryConfig;
   /** True when an error means the destination was refused by policy: no retry. */
@@ -81,9 +84,11 @@ export function createDeliveryProcessor(deps: SenderDeps) {
       await job.moveToDelayed(Date.now() + busyDelay(deps.config.busyDelayMs, deferrals), token);
       throw new DelayedError();
     }
+    const slot = await deps.slots?.acquire();
     try {
       return await deliver(deps, data, sleep);
     } finally {
+      slot?.();
       release();
     }
   };

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { DEFAULT_KEY_PREFIX } from './keys.js';
+import { parseClusterNodes, type ClusterTarget } from './redis.js';
+import { MAX_SHARDS } from './shards.js';
 import { SecretBox } from './secret-box.js';
 import { issuesOf } from './validation.js';
 
@@ -29,6 +31,21 @@ export const commonEnvShape = {
     .string()
     .default(DEFAULT_KEY_PREFIX)
     .refine((v) => /^[A-Za-z0-9_.-]{1,64}$/.test(v), 'must be 1-64 characters of letters, digits, "_", "." and "-"'),
+  /** Seeds of a Redis Cluster; when set, REDIS_URL is not used. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      try {
+        return parseClusterNodes(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Fixed for the life of the data: stored in Redis by the first process, checked by every other. */
+  SHARDS: envInt(1, MAX_SHARDS).default(1),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   SECRETS_ENCRYPTION_KEY: z
     .string()
@@ -62,6 +79,11 @@ function refineCommon(value: Record<string, unknown>, ctx: z.RefinementCtx): voi
       ctx.addIssue({ code: 'custom', path: [name], message: 'is a test-only failpoint and cannot be set when NODE_ENV=production' });
     }
   }
+}
+
+/** Where an app's Redis is: one Redis (REDIS_URL), or a cluster (REDIS_CLUSTER_NODES), for createRedisClient. */
+export function redisTarget(config: { REDIS_URL: string; REDIS_CLUSTER_NODES?: ClusterTarget | undefined }): { url: string } | { cluster: ClusterTarget } {
+  return config.REDIS_CLUSTER_NODES ? { cluster: config.REDIS_CLUSTER_NODES } : { url: config.REDIS_URL };
 }
 
 /** Fixed and public: it only lets a local stack start without set-up. Never used in production. */

@@ -71,6 +71,18 @@ describe('SecretBox', () => {
 describe('parseEnv', () => {
   const shape = { ...commonEnvShape, PORT: envInt(0, 65535).default(3000) };
 
+  it('reads cluster seeds as host:port or redis[s]:// URLs, credentials and TLS included', () => {
+    expect(parseEnv(shape, { REDIS_CLUSTER_NODES: '10.0.0.5:6379, 10.0.0.6:7000', SHARDS: '16' })).toMatchObject({
+      REDIS_CLUSTER_NODES: { nodes: [{ host: '10.0.0.5', port: 6379 }, { host: '10.0.0.6', port: 7000 }], tls: false },
+      SHARDS: 16,
+    });
+    expect(parseEnv(shape, { REDIS_CLUSTER_NODES: 'rediss://default:p%40ss@clustercfg.example.cache.amazonaws.com:6379' }).REDIS_CLUSTER_NODES).toEqual({
+      nodes: [{ host: 'clustercfg.example.cache.amazonaws.com', port: 6379 }], tls: true, username: 'default', password: 'p@ss',
+    });
+    expect(parseEnv(shape, {})).toMatchObject({ SHARDS: 1 });
+    expect(parseEnv(shape, {}).REDIS_CLUSTER_NODES).toBeUndefined();
+  });
+
   it('applies the contract defaults', () => {
     expect(parseEnv(shape, {})).toMatchObject({ REDIS_URL: 'redis://127.0.0.1:6379', KEY_PREFIX: 'oiq', LOG_LEVEL: 'info', ALLOW_PRIVATE_DESTINATIONS: false, PORT: 3000 });
   });
@@ -80,6 +92,16 @@ describe('parseEnv', () => {
     ['PORT', { PORT: '70000' }],
     ['REDIS_URL', { REDIS_URL: 'http://x' }],
     ['KEY_PREFIX', { KEY_PREFIX: 'a:b' }],
+    ['SHARDS', { SHARDS: '0' }],
+    ['SHARDS', { SHARDS: '1.5' }],
+    ['SHARDS', { SHARDS: 'four' }],
+    ['SHARDS', { SHARDS: '257' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '10.0.0.5' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '10.0.0.5:6379,,10.0.0.6:6379' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: '10.0.0.5:99999' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'http://10.0.0.5:6379' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'redis://a:6379,rediss://b:6379' }],
+    ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'redis://a:6379/2' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['SECRETS_ENCRYPTION_KEY', { SECRETS_ENCRYPTION_KEY: 'c2hvcnQ=' }],
     ['ALLOW_PRIVATE_DESTINATIONS', { ALLOW_PRIVATE_DESTINATIONS: 'yes' }],
@@ -98,12 +120,13 @@ describe('parseEnv', () => {
 });
 
 describe('keys', () => {
-  it('puts every key of a company under one hash tag, and everything under the prefix', () => {
-    const keys = createKeys('stack1');
+  it('puts every key under the prefix, and a company\'s keys under its shard\'s hash tag', () => {
+    const keys = createKeys('stack1', 4);
+    const shard = keys.shardOfCompany('acme');
     for (const key of [keys.dials('acme'), keys.webhooks('acme'), keys.deadLetters('acme')]) {
-      expect(key).toMatch(/^stack1:\{acme\}:/);
+      expect(key).toMatch(new RegExp(`^stack1:\\{${shard.tag}\\}:c:acme:`));
     }
-    for (const key of [keys.enabledCompanies(), keys.ready(), keys.leases(), keys.owners(), keys.bullPrefix()]) {
+    for (const key of [shard.enabledCompanies(), shard.ready(), shard.leases(), shard.owners(), shard.bullPrefix(), keys.layout()]) {
       expect(key.startsWith('stack1:')).toBe(true);
     }
   });

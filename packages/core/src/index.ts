@@ -6,6 +6,8 @@ export * from './delivery.js';
 export * from './signing.js';
 export * from './secret-box.js';
 export * from './keys.js';
+export * from './shards.js';
+export * from './layout.js';
 export * from './config.js';
 export * from './logger.js';
 export * from './redis.js';

@@ -1,49 +1,95 @@
+import { shardOf, shardTag, assertShards } from './shards.js';
+
 /**
- * Every Redis key of the system is built here.
+ * Every Redis key of the system is built here. Key layout 2 (KEY_LAYOUT_VERSION).
  *
- * Layout (prefix `p`, default `oiq`, from KEY_PREFIX; `c` a company slug):
- *   p:{c}:dials            stream   the company's pending dials (one entry = one or more dials)
- *   p:{c}:dead             stream   entries the batcher could not use (poison), for operators
- *   p:{c}:webhooks         hash     webhook id -> webhook record (secret sealed)
- *   p:companies:enabled    set      companies with at least one enabled webhook
- *   p:sched:ready          zset     company -> ms since which it has dials waiting for a batcher
- *   p:sched:leases         zset     company -> ms at which a batcher's claim on it runs out
- *   p:sched:owners         hash     company -> token of the batcher holding the claim
- *   p:bull:<queue>:...     BullMQ   delivery jobs (BullMQ's own layout under the prefix `p:bull`)
+ * Prefix `p` (default `oiq`, from KEY_PREFIX); S shards (SHARDS, default 1); `t` = shardTag(k, S),
+ * the hash tag of shard k; a company `c` belongs to shard shardOf(c, S) (see shards.ts):
+ *   p:layout                    hash     { shards: S, version }: written once, checked by every process
+ *   p:{t}:c:<c>:dials           stream   the company's pending dials (one entry = one or more dials)
+ *   p:{t}:c:<c>:dead            stream   entries the batcher could not use (poison), for operators
+ *   p:{t}:c:<c>:webhooks        hash     webhook id -> webhook record (secret sealed)
+ *   p:{t}:companies:enabled     set      the shard's companies with at least one enabled webhook
+ *   p:{t}:sched:ready           zset     company -> ms since which it has dials waiting for a batcher
+ *   p:{t}:sched:leases          zset     company -> ms at which a batcher's claim on it runs out
+ *   p:{t}:sched:owners          hash     company -> token of the batcher holding the claim
+ *   p:{t}:bull:deliveries:...   BullMQ   the shard's delivery queue (BullMQ's prefix `p:{t}:bull`)
+ *   p:sched:wake                channel  (pub/sub, not a key) "shard k has a company newly ready"
  *
- * The keys of one company share the `{c}` hash tag so they sit in one Cluster slot. The global
- * index keys (enabled set, scheduler) are touched together with a company's keys by the producer's
- * and the store's scripts: on Redis Cluster those scripts must be split (see README, "Cluster").
+ * Everything of a shard shares its `{t}` tag, so every script and MULTI touches one Cluster slot,
+ * and a shard's streams and its delivery queue fail over together. On one Redis S = 1: same code.
  */
-export interface Keys {
-  readonly prefix: string;
-  dials(companySlug: string): string;
-  deadLetters(companySlug: string): string;
-  webhooks(companySlug: string): string;
+export interface ShardKeys {
+  readonly shard: number;
+  /** The hash tag, without braces. */
+  readonly tag: string;
   enabledCompanies(): string;
   ready(): string;
   leases(): string;
   owners(): string;
-  /** BullMQ's `prefix` option: its keys then read `p:bull:<queue>:...`. */
+  /** BullMQ's `prefix` option for the shard's queue: its keys read `p:{t}:bull:<queue>:...`. */
   bullPrefix(): string;
+}
+
+export interface Keys {
+  readonly prefix: string;
+  readonly shards: number;
+  /** Which shard a company belongs to. */
+  shardOf(companySlug: string): number;
+  shard(shard: number): ShardKeys;
+  /** The keys of the company's shard. */
+  shardOfCompany(companySlug: string): ShardKeys;
+  /** Every shard, 0..S-1. */
+  allShards(): readonly ShardKeys[];
+  dials(companySlug: string): string;
+  deadLetters(companySlug: string): string;
+  webhooks(companySlug: string): string;
+  /** Where S and the layout version are stored. */
+  layout(): string;
+  /** Pub/sub channel on which a company newly ready wakes the batchers (message: the shard number). */
+  wakeChannel(): string;
 }
 
 export const DEFAULT_KEY_PREFIX = 'oiq';
 
+/** The key layout this code reads and writes; stored beside S, checked by every process and the producer. */
+export const KEY_LAYOUT_VERSION = 2;
+
 /** Batchers read every company stream through this one consumer group. */
 export const BATCHER_GROUP = 'batchers';
 
-export function createKeys(prefix: string = DEFAULT_KEY_PREFIX): Keys {
-  const company = (c: string, suffix: string) => `${prefix}:{${c}}:${suffix}`;
+export function createKeys(prefix: string = DEFAULT_KEY_PREFIX, shards = 1): Keys {
+  assertShards(shards);
+  const all: ShardKeys[] = Array.from({ length: shards }, (_, k) => {
+    const tag = shardTag(k, shards);
+    const base = `${prefix}:{${tag}}`;
+    return {
+      shard: k,
+      tag,
+      enabledCompanies: () => `${base}:companies:enabled`,
+      ready: () => `${base}:sched:ready`,
+      leases: () => `${base}:sched:leases`,
+      owners: () => `${base}:sched:owners`,
+      bullPrefix: () => `${base}:bull`,
+    };
+  });
+  const shardOfCompany = (c: string) => all[shardOf(c, shards)]!;
+  const company = (c: string, suffix: string) => `${prefix}:{${shardOfCompany(c).tag}}:c:${c}:${suffix}`;
   return {
     prefix,
+    shards,
+    shardOf: (c) => shardOf(c, shards),
+    shard: (k) => {
+      const keys = all[k];
+      if (keys === undefined) throw new RangeError(`no shard ${k} of ${shards}`);
+      return keys;
+    },
+    shardOfCompany,
+    allShards: () => all,
     dials: (c) => company(c, 'dials'),
     deadLetters: (c) => company(c, 'dead'),
     webhooks: (c) => company(c, 'webhooks'),
-    enabledCompanies: () => `${prefix}:companies:enabled`,
-    ready: () => `${prefix}:sched:ready`,
-    leases: () => `${prefix}:sched:leases`,
-    owners: () => `${prefix}:sched:owners`,
-    bullPrefix: () => `${prefix}:bull`,
+    layout: () => `${prefix}:layout`,
+    wakeChannel: () => `${prefix}:sched:wake`,
   };
 }

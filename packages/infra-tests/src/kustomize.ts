@@ -111,17 +111,23 @@ function matches(doc: Doc, target: NonNullable<Patch['target']>): boolean {
     && (target.group === undefined || group === target.group);
 }
 
-/** Maps merge; lists of objects with a `name` merge by name (containers, env, volumes, ports); other lists are replaced. */
+/**
+ * Maps merge; lists of objects with a `name` merge by name (containers, env, volumes, ports); other
+ * lists are replaced. A merged list holds the patch's items first, in the patch's order, then the
+ * target's other items in theirs: the order kustomize's kyaml merge gives (a patch adding an env
+ * variable puts it, and the ones it changes, before the untouched ones).
+ */
 export function strategicMerge(target: Doc, patch: Doc): Doc {
   for (const [key, value] of Object.entries(patch)) {
     const current = target[key];
     if (isObject(value) && isObject(current)) strategicMerge(current, value);
     else if (Array.isArray(value) && Array.isArray(current) && value.every((v) => isObject(v) && typeof v.name === 'string')) {
-      for (const item of value) {
+      const patched = value.map((item: Doc) => {
         const existing = current.find((c: Doc) => c.name === item.name);
-        if (existing) strategicMerge(existing, item);
-        else current.push(item);
-      }
+        return existing ? strategicMerge(existing, item) : structuredClone(item);
+      });
+      const names = new Set(value.map((item: Doc) => item.name));
+      target[key] = [...patched, ...current.filter((c: Doc) => !names.has(c.name))];
     } else target[key] = structuredClone(value);
   }
   return target;

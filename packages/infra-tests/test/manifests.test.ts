@@ -2,20 +2,24 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { QUEUE_NAMES, createKeys } from '@outboundiq/core';
-import { QueueKeys } from 'bullmq';
+import { commonEnvShape, parseEnv } from '@outboundiq/core';
 import { loadConfig as adminConfig } from '../../../apps/admin/src/config.js';
 import { loadConfig as batcherConfig } from '../../../apps/batcher/src/config.js';
 import { loadConfig as senderConfig } from '../../../apps/sender/src/config.js';
 import { containersOf, fileExists, kustomize, loadYaml, realKustomize, repoPath, type Doc } from '../src/kustomize.js';
 
 const K8S = repoPath('infra/k8s');
-const OVERLAYS = ['dev', 'prod', 'prod-keda'] as const;
+const OVERLAYS = ['dev', 'prod', 'prod-keda', 'prod-cluster'] as const;
 const APPS = ['batcher', 'sender', 'admin'] as const;
 type App = (typeof APPS)[number];
 
 /** A whole delivery with its retry: 2 attempts of 10 s and the 0.5 s pause (CONTRACT section 1). */
 const WHOLE_DELIVERY_MS = 2 * 10_000 + 500;
+/** Variables that come from the Secret, never the ConfigMap: they carry credentials. */
+const SECRET_VARS = ['SECRETS_ENCRYPTION_KEY', 'ADMIN_API_TOKENS', 'REDIS_URL', 'REDIS_CLUSTER_NODES'];
+/** What the apps need besides the ConfigMap to load their configuration in a test. */
+const SECRET_PLACEHOLDERS = { ADMIN_API_TOKENS: 'x', SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
+
 /** The admin's shutdown deadline is fixed in apps/admin/src/main.ts, not read from SHUTDOWN_TIMEOUT_MS. */
 const ADMIN_SHUTDOWN_MS = 10_000;
 
@@ -165,13 +169,13 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it('takes configuration from the ConfigMap and the secrets only from the Secret', () => {
     expect(config).toMatchObject({ NODE_ENV: 'production', KEY_PREFIX: 'oiq', ALLOW_PRIVATE_DESTINATIONS: 'false' });
-    for (const secret of ['SECRETS_ENCRYPTION_KEY', 'ADMIN_API_TOKENS', 'REDIS_URL']) expect(config).not.toHaveProperty(secret);
+    for (const secret of SECRET_VARS) expect(config).not.toHaveProperty(secret);
     const secretRefs = new Map<string, Set<string>>();
     for (const app of APPS) {
       const c = containersOf(deployment(docs, app))[0]!;
       expect(c.envFrom).toEqual([{ configMapRef: { name: configMap(docs).metadata.name } }]);
       for (const e of c.env as Doc[]) {
-        if (['SECRETS_ENCRYPTION_KEY', 'ADMIN_API_TOKENS', 'REDIS_URL'].includes(e.name)) {
+        if (SECRET_VARS.includes(e.name)) {
           expect([app, e.name, e.value]).toEqual([app, e.name, undefined]);
           const ref = e.valueFrom.secretKeyRef;
           expect(ref.key).toBe(e.name);
@@ -180,6 +184,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       }
       const names = (c.env as Doc[]).map((e) => e.name);
       expect(names).toContain('REDIS_URL');
+      // On a cluster the seeds replace REDIS_URL, which the Secret may then leave out.
+      const cluster = overlay === 'prod-cluster';
+      expect(names.includes('REDIS_CLUSTER_NODES')).toBe(cluster);
+      expect(Boolean((c.env as Doc[]).find((e) => e.name === 'REDIS_URL')!.valueFrom.secretKeyRef.optional)).toBe(cluster);
       if (app !== 'batcher') expect(names).toContain('SECRETS_ENCRYPTION_KEY');
       expect(names.includes('ADMIN_API_TOKENS')).toBe(app === 'admin');
     }
@@ -198,6 +206,22 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
+  it('gives every app the same SHARDS, from the one ConfigMap, as a value core accepts', () => {
+    expect(byKind(docs, 'ConfigMap').filter((d) => String(d.metadata.name).startsWith('oiq-config'))).toHaveLength(1);
+    // Written out, not left to the default: the value is the data's for its whole life.
+    expect(config.SHARDS).toEqual(expect.any(String));
+    const shards = parseEnv(commonEnvShape, config).SHARDS;
+    expect(shards).toBe(overlay === 'prod-cluster' ? 16 : 1);
+    for (const app of APPS) {
+      const c = containersOf(deployment(docs, app))[0]!;
+      expect(c.envFrom).toEqual([{ configMapRef: { name: configMap(docs).metadata.name } }]);
+      // An `env` entry would win over the ConfigMap for that app alone, and the apps would disagree.
+      for (const shared of ['SHARDS', 'KEY_PREFIX']) expect([app, (c.env as Doc[]).map((e) => e.name)]).toEqual([app, expect.not.arrayContaining([shared])]);
+    }
+    const env = { ...config, ...SECRET_PLACEHOLDERS };
+    expect([batcherConfig(env).SHARDS, senderConfig(env).SHARDS, adminConfig(env).SHARDS]).toEqual([shards, shards, shards]);
+  });
+
   it('has a PDB and a selector matching each app\'s pods, and the admin Service reaches the admin port', () => {
     for (const app of APPS) {
       const d = deployment(docs, app);
@@ -212,27 +236,35 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http' }]);
   });
 
-  it('scales the sender with one autoscaler: the CPU HPA, or KEDA on the delivery wait list', () => {
+  it('scales the sender with one autoscaler: the CPU HPA, or KEDA on the waiting jobs of every shard', () => {
     const hpa = named(docs, 'HorizontalPodAutoscaler', 'oiq-sender');
     const scaled = named(docs, 'ScaledObject', 'oiq-sender');
     expect(deployment(docs, 'sender').spec.replicas).toBeUndefined();
     if (overlay === 'prod-keda') {
       expect(hpa).toBeUndefined();
       expect(scaled!.spec.scaleTargetRef).toEqual({ name: 'oiq-sender' });
-      const [trigger] = scaled!.spec.triggers;
-      // The very list BullMQ pushes waiting jobs to, under our prefix.
-      const bull = new QueueKeys(createKeys(config.KEY_PREFIX).bullPrefix());
-      expect(trigger.type).toBe('redis');
-      expect(trigger.metadata.listName).toBe(bull.getKeys(QUEUE_NAMES.deliveries).wait);
-      expect(trigger.metadata.listName).toBe('oiq:bull:deliveries:wait');
-      expect(Number(trigger.metadata.listLength)).toBeGreaterThan(0);
-      expect(named(docs, 'TriggerAuthentication', trigger.authenticationRef.name)).toBeDefined();
+      // One trigger, on the backlog of every shard (keda.test.ts checks its query).
+      expect(scaled!.spec.triggers.map((t: Doc) => t.type)).toEqual(['prometheus']);
     } else {
       expect(scaled).toBeUndefined();
       expect(hpa!.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'oiq-sender' });
       expect(hpa!.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } }]);
       expect(hpa!.spec.minReplicas).toBeLessThanOrEqual(hpa!.spec.maxReplicas);
     }
+  });
+
+  it(overlay === 'prod-cluster' ? 'reads the cluster\'s seeds from the Secret, and its documented example parses' : 'uses one Redis (no REDIS_CLUSTER_NODES anywhere)', () => {
+    const seeds = (app: App) => (containersOf(deployment(docs, app))[0]!.env as Doc[]).find((e) => e.name === 'REDIS_CLUSTER_NODES');
+    expect(config).not.toHaveProperty('REDIS_CLUSTER_NODES');
+    if (overlay !== 'prod-cluster') {
+      for (const app of APPS) expect(seeds(app)).toBeUndefined();
+      return;
+    }
+    for (const app of APPS) expect(seeds(app)!.valueFrom).toEqual({ secretKeyRef: { name: 'oiq-secrets', key: 'REDIS_CLUSTER_NODES' } });
+    const example = /REDIS_CLUSTER_NODES='([^']+)'/.exec(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'))![1]!;
+    const parsed = parseEnv(commonEnvShape, { ...config, REDIS_CLUSTER_NODES: example });
+    expect(parsed.REDIS_CLUSTER_NODES).toMatchObject({ tls: true, password: expect.any(String), nodes: [{ host: expect.stringMatching(/^clustercfg\./), port: 6379 }] });
+    expect(parsed.SHARDS).toBe(16);
   });
 
   it(overlay === 'dev' ? 'runs its own Redis with AOF and noeviction' : 'runs no Redis of its own (managed Redis from the Secret)', () => {

@@ -89,15 +89,18 @@ describe('metrics', () => {
       },
     };
     const metrics = createMetricsRegistry({ defaultMetrics: false });
-    registerBacklogGauges(metrics.registry, { queue, timeoutMs: 100 });
+    registerBacklogGauges(metrics.registry, { queues: [queue, queue], timeoutMs: 100 });
     const s = samples((await metrics.render()).body);
-    expect(reads).toBe(1);
-    expect(s.get('oiq_queue_jobs{queue="deliveries",state="waiting"}')).toBe(1);
-    expect(s.get('oiq_queue_jobs{queue="deliveries",state="failed"}')).toBe(4);
+    // One read of each shard's queue per scrape; the totals sum the shards.
+    expect(reads).toBe(2);
+    expect(s.get('oiq_queue_jobs{queue="deliveries",state="waiting"}')).toBe(2);
+    expect(s.get('oiq_queue_jobs{queue="deliveries",state="failed"}')).toBe(8);
+    expect(s.get('oiq_shard_queue_jobs{shard="1",state="failed"}')).toBe(4);
 
     // A Redis that never answers: the scrape answers once the read's timeout (100 ms) has run out,
     // on a fake clock, so how busy the machine is does not matter.
     hang = true;
+    const readsBefore = reads;
     jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
     let after: Map<string, number>;
     try {
@@ -112,7 +115,8 @@ describe('metrics', () => {
     } finally {
       jest.useRealTimers();
     }
-    expect(reads).toBe(2);
+    // Each shard's queue read afresh, not a settled read reused.
+    expect(reads - readsBefore).toBe(2);
     expect(after.has('oiq_queue_jobs{queue="deliveries",state="waiting"}')).toBe(false);
     // Counted as it happens, so it shows from the next scrape on (collection runs side by side).
     expect(samples((await metrics.render()).body).get('oiq_backlog_collect_failures_total')).toBe(1);

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Keys, Redis } from '@outboundiq/core';
+import type { Keys, RedisClient, ShardKeys } from '@outboundiq/core';
 import { withTimeout } from './timeout.js';
 
 /**
@@ -118,27 +118,41 @@ function outcomeLabel(result: { outcome: string; attempts?: number }): DeliveryO
   return 'failed';
 }
 
+/** What a scrape reads of one delivery queue (a BullMQ Queue): its public job counts. */
+export interface QueueCounts {
+  readonly name: string;
+  getJobCounts(...types: string[]): Promise<Record<string, number>>;
+}
+
 export interface BacklogSources {
-  /** The delivery queue (a BullMQ Queue): read through its public job counts. */
-  queue: { readonly name: string; getJobCounts(...types: string[]): Promise<Record<string, number>> };
-  /** With both, the scheduler's zsets are read too (the batcher's view of waiting dials). */
-  redis?: Redis;
+  /** The delivery queue of every shard, in shard order. */
+  queues: readonly QueueCounts[];
+  /** With both, the scheduler's zsets of every shard are read too (the batcher's view of waiting dials). */
+  redis?: RedisClient;
   keys?: Keys;
   /** A scrape must answer before Prometheus gives up, even when Redis does not. Default 1 s. */
   timeoutMs?: number;
 }
 
+interface SchedulerBacklog {
+  ready: number;
+  leased: number;
+  oldestReadyMs: number;
+  overdueLeaseMs: number;
+}
+
 interface Backlog {
-  jobs: Record<string, number>;
-  scheduler?: { ready: number; leased: number; oldestReadyMs: number; overdueLeaseMs: number };
+  /** Per shard, per state. */
+  jobs: Record<string, number>[];
+  scheduler?: SchedulerBacklog;
 }
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 /**
- * Gauges read from Redis when scraped, never in the background: the delivery queue's job counts and,
- * for the batcher, the scheduler's `ready` and `leases` zsets (their oldest score only: no
- * per-company scan). A read that fails or outlasts the timeout leaves the gauges empty for that
+ * Gauges read from Redis when scraped, never in the background: the delivery queues' job counts
+ * (summed over shards, and per shard) and, for the batcher, the scheduler's `ready` and `leases`
+ * zsets of every shard (their oldest score only: no per-company scan). A read that fails or outlasts the timeout leaves the gauges empty for that
  * scrape and counts a failure, rather than failing the whole scrape or showing stale numbers.
  * Every copy of an app reports the same backlog: aggregate with max(), not sum().
  */
@@ -161,15 +175,31 @@ export function registerBacklogGauges(registry: Registry, sources: BacklogSource
     return inFlight;
   };
 
+  const queueName = sources.queues[0]?.name ?? 'deliveries';
   new Gauge({
     name: 'oiq_queue_jobs',
-    help: 'Jobs in a BullMQ queue by state (waiting, active, delayed, failed), read at scrape time',
+    help: 'Delivery jobs by state (waiting, active, delayed, failed), summed over every shard\'s queue, read at scrape time',
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {
       this.reset();
       const backlog = await read();
-      for (const state of JOB_STATES) if (backlog) this.set({ queue: sources.queue.name, state }, backlog.jobs[state] ?? 0);
+      if (!backlog) return;
+      for (const state of JOB_STATES) this.set({ queue: queueName, state }, backlog.jobs.reduce((sum, counts) => sum + (counts[state] ?? 0), 0));
+    },
+  });
+  new Gauge({
+    name: 'oiq_shard_queue_jobs',
+    help: 'Delivery jobs of one shard\'s queue by state, read at scrape time (a hot or stuck shard)',
+    labelNames: ['shard', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const backlog = await read();
+      if (!backlog) return;
+      backlog.jobs.forEach((counts, shard) => {
+        for (const state of JOB_STATES) this.set({ shard: String(shard), state }, counts[state] ?? 0);
+      });
     },
   });
   if (!sources.redis || !sources.keys) return;
@@ -211,21 +241,23 @@ export function registerBacklogGauges(registry: Registry, sources: BacklogSource
 }
 
 async function readBacklog(sources: BacklogSources): Promise<Backlog> {
+  const { redis, keys } = sources;
   const [jobs, scheduler] = await Promise.all([
-    sources.queue.getJobCounts(...JOB_STATES),
-    sources.redis && sources.keys ? readScheduler(sources.redis, sources.keys) : undefined,
+    Promise.all(sources.queues.map((queue) => queue.getJobCounts(...JOB_STATES))),
+    redis && keys ? Promise.all(keys.allShards().map((shard) => readScheduler(redis, shard))).then(sumSchedulers) : undefined,
   ]);
   return scheduler ? { jobs, scheduler } : { jobs };
 }
 
-async function readScheduler(redis: Redis, keys: Keys): Promise<NonNullable<Backlog['scheduler']>> {
+/** One shard's zsets, in one pipeline (one slot: TIME goes along to the shard's node). */
+async function readScheduler(redis: RedisClient, shard: ShardKeys): Promise<SchedulerBacklog> {
   const replies = await redis
     .pipeline()
     .time()
-    .zrange(keys.ready(), '0', '0', 'WITHSCORES')
-    .zrange(keys.leases(), '0', '0', 'WITHSCORES')
-    .zcard(keys.ready())
-    .zcard(keys.leases())
+    .zrange(shard.ready(), '0', '0', 'WITHSCORES')
+    .zrange(shard.leases(), '0', '0', 'WITHSCORES')
+    .zcard(shard.ready())
+    .zcard(shard.leases())
     .exec();
   if (replies === null) throw new Error('backlog read: pipeline discarded');
   const failed = replies.find(([err]) => err !== null);
@@ -239,4 +271,16 @@ async function readScheduler(redis: Redis, keys: Keys): Promise<NonNullable<Back
     oldestReadyMs: ready[1] === undefined ? 0 : Math.max(0, now - Number(ready[1])),
     overdueLeaseMs: leases[1] === undefined ? 0 : Math.max(0, now - Number(leases[1])),
   };
+}
+
+function sumSchedulers(shards: SchedulerBacklog[]): SchedulerBacklog {
+  return shards.reduce(
+    (sum, s) => ({
+      ready: sum.ready + s.ready,
+      leased: sum.leased + s.leased,
+      oldestReadyMs: Math.max(sum.oldestReadyMs, s.oldestReadyMs),
+      overdueLeaseMs: Math.max(sum.overdueLeaseMs, s.overdueLeaseMs),
+    }),
+    { ready: 0, leased: 0, oldestReadyMs: 0, overdueLeaseMs: 0 },
+  );
 }

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { loadConfig as loadBatcherConfig, startBatcherApp, type BatcherApp } from '@outboundiq/batcher';
-import { createKeys, createLogger, createRedisClient, secretBoxFromEnv, QUEUE_NAMES, type Logger, type Redis, type Resolver, type WebhookCreate } from '@outboundiq/core';
+import { createKeys, createLogger, createRedisClient, secretBoxFromEnv, type Logger, type RedisClient, type Resolver, type WebhookCreate } from '@outboundiq/core';
 import { loadConfig as loadSenderConfig, startSenderApp, type SenderApp } from '@outboundiq/sender';
-import { ensureTestCa, deleteKeys, startHttpsReceiver, uniquePrefix, REPO_ROOT, type Receiver } from '@outboundiq/testkit';
+import { ONE_REDIS, connectBackend, ensureTestCa, deleteKeys, startHttpsReceiver, uniquePrefix, REPO_ROOT, type Receiver, type TestBackend } from '@outboundiq/testkit';
 import { createDialProducer, type DialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore, type WebhookStore } from '@outboundiq/webhook-store';
-import { Queue } from 'bullmq';
+import { DeliveryQueues } from './queues.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -27,11 +27,12 @@ export function captureLogger(name: string): { logger: Logger; lines: Record<str
 
 export interface Pipeline {
   prefix: string;
-  redis: Redis;
+  redis: RedisClient;
   store: WebhookStore;
   producer: DialProducer;
   receiver: Receiver;
-  queue: Queue;
+  /** Every shard's delivery queue. */
+  queues: DeliveryQueues;
   logs: ReturnType<typeof captureLogger>;
   createWebhook(company: string, path: string, extra?: Partial<WebhookCreate>): Promise<{ id: string; secret: string; url: string }>;
   /** Starts the sender when it was held back with `{ holdSender: true }`. */
@@ -41,15 +42,24 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+export interface PipelineOptions {
+  holdSender?: boolean;
+  resolve?: Resolver;
+  /** One Redis (default) or the local Redis Cluster, with its S. */
+  backend?: TestBackend;
+}
+
 /**
- * Batcher and sender in this process (the same start functions main.ts runs), a real Redis, a
- * real HTTPS receiver on loopback trusted through the test CA, and the producer library.
+ * Batcher and sender in this process (the same start functions main.ts runs), a real Redis (or
+ * Redis Cluster), a real HTTPS receiver on loopback trusted through the test CA, and the producer
+ * library.
  */
-export async function startPipeline(name: string, env: Record<string, string> = {}, options: { holdSender?: boolean; resolve?: Resolver } = {}): Promise<Pipeline> {
+export async function startPipeline(name: string, env: Record<string, string> = {}, options: PipelineOptions = {}): Promise<Pipeline> {
   const prefix = uniquePrefix(name);
+  const backend = await connectBackend(options.backend ?? ONE_REDIS, REDIS_URL);
   const ca = ensureTestCa(`${REPO_ROOT}.test-ca`);
   const receiver = await startHttpsReceiver(ca);
-  const common = { REDIS_URL, KEY_PREFIX: prefix, ALLOW_PRIVATE_DESTINATIONS: 'true', PORT: '0', LOG_LEVEL: 'debug', ...env };
+  const common = { ...backend.env, KEY_PREFIX: prefix, ALLOW_PRIVATE_DESTINATIONS: 'true', PORT: '0', LOG_LEVEL: 'debug', ...env };
   const logs = captureLogger(name);
   const batcher: BatcherApp = await startBatcherApp(loadBatcherConfig(common), logs.logger);
   let sender: SenderApp | undefined;
@@ -57,13 +67,13 @@ export async function startPipeline(name: string, env: Record<string, string> = 
     sender ??= await startSenderApp(loadSenderConfig(common), logs.logger, options.resolve ? { resolve: options.resolve } : {});
   };
   if (!options.holdSender) await startSender();
-  const keys = createKeys(prefix);
-  const redis = createRedisClient({ url: REDIS_URL, role: 'worker', name: `test-${name}` });
+  const keys = createKeys(prefix, Number(common.SHARDS));
+  const redis = createRedisClient({ ...backend.target, role: 'worker', name: `test-${name}` });
   const store = createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'test').box });
-  const producer = createDialProducer({ redisUrl: REDIS_URL, keyPrefix: prefix });
-  const queue = new Queue(QUEUE_NAMES.deliveries, { connection: redis, prefix: keys.bullPrefix() });
+  const producer = createDialProducer({ ...backend.producer, keyPrefix: prefix });
+  const queues = new DeliveryQueues(redis, keys);
   return {
-    prefix, redis, store, producer, receiver, queue, logs,
+    prefix, redis, store, producer, receiver, queues, logs,
     async createWebhook(company, path, extra = {}) {
       const url = receiver.url(path);
       const { webhook, signingSecret } = await store.create(company, { name: path, url, headers: {}, enabled: true, ...extra });
@@ -74,7 +84,7 @@ export async function startPipeline(name: string, env: Record<string, string> = 
     async close() {
       await Promise.all([batcher.stop(), sender?.stop()]);
       await producer.close();
-      await queue.close();
+      await queues.close();
       await deleteKeys(redis, prefix);
       await redis.quit();
       await receiver.close();

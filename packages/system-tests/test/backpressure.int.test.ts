@@ -20,7 +20,7 @@ describe('backpressure from the delivery queue', () => {
       await p.createWebhook(`busy-${c}`, `/busy-${c}`);
       await p.producer.publish(sampleDial(`busy-${c}`));
     }
-    await waitFor(async () => (await p.queue.getWaitingCount()) >= 8, 30_000, 'a backlog of delivery jobs');
+    await waitFor(async () => (await p.queues.getWaitingCount()) >= 8, 30_000, 'a backlog of delivery jobs');
     await waitFor(() => p.logs.lines.some((l) => l.msg === BEHIND), 30_000, 'the batcher to see the senders behind');
 
     await p.createWebhook('trickle', '/trickle');
@@ -29,7 +29,7 @@ describe('backpressure from the delivery queue', () => {
       await sleep(25);
     }
     // Still behind: the trickle stays in its stream, no job of it exists yet.
-    const jobsOf = async (company: string) => (await p.queue.getJobs(['waiting', 'active', 'delayed', 'completed'])).filter((j) => j.data.companySlug === company);
+    const jobsOf = async (company: string) => (await p.queues.of(company).getJobs(['waiting', 'active', 'delayed', 'completed'])).filter((j) => j.data.companySlug === company);
     expect(await jobsOf('trickle')).toHaveLength(0);
 
     await p.startSender();

@@ -70,7 +70,7 @@ describe('a delivery as a receiver sees it', () => {
     await p.producer.publish(sampleDial('vault', 1));
     const [request] = await p.receiver.waitForRequests('/vault', 2);
     const deliveryId = JSON.parse(request!.body.toString()).deliveryId as string;
-    const job = await p.queue.getJob(deliveryId);
+    const job = await p.queues.getJob(deliveryId);
     expect(job).toBeDefined();
 
     const secrets = [hook.secret, rotated!];

@@ -7,7 +7,7 @@ import { sampleDial, startPipeline, type Pipeline } from '../src/harness.js';
 async function failedReasonOf(p: Pipeline, webhookId: string): Promise<string> {
   let reason: string | undefined;
   await waitFor(async () => {
-    const failed = await p.queue.getFailed();
+    const failed = await p.queues.getFailed();
     reason = failed.find((j) => j.data.webhookId === webhookId)?.failedReason;
     return reason !== undefined;
   }, 10_000, 'the failed delivery');

@@ -15,7 +15,7 @@ describe('disable, delete and rotate take effect at once', () => {
     const gone = await p.createWebhook('queued', '/gone');
     await p.createWebhook('queued', '/on');
     await p.producer.publishMany(Array.from({ length: 30 }, (_, n) => sampleDial('queued', n)));
-    await waitFor(async () => (await p!.queue.getWaitingCount()) >= 3, 5_000, 'three queued jobs');
+    await waitFor(async () => (await p!.queues.getWaitingCount()) >= 3, 5_000, 'three queued jobs');
 
     await p.store.update('queued', off.id, { enabled: false });
     await p.store.delete('queued', gone.id);

@@ -22,8 +22,8 @@ describe('one retry, RETRY_DELAY_MS later, then give up', () => {
 
   /** The job of a delivery once BullMQ has finished it (completed, or failed for good). */
   const finishedJob = async (deliveryId: string) => {
-    await waitFor(async () => (await p.queue.getJob(deliveryId))?.finishedOn !== undefined, 60_000, `delivery ${deliveryId} to finish`);
-    return (await p.queue.getJob(deliveryId))!;
+    await waitFor(async () => (await p.queues.getJob(deliveryId))?.finishedOn !== undefined, 60_000, `delivery ${deliveryId} to finish`);
+    return (await p.queues.getJob(deliveryId))!;
   };
 
   it('500 then 200: exactly two attempts, the second at least RETRY_DELAY_MS after the first, one deliveryId, both signatures valid', async () => {
@@ -87,7 +87,7 @@ describe('one retry, RETRY_DELAY_MS later, then give up', () => {
     // first attempt (cut only at the 10 s deadline, then retried), not after that one gave up.
     const dead = p.receiver.requestsTo('/mixed-dead');
     expect(dead.length).toBeLessThanOrEqual(1);
-    if (dead.length === 1) expect((await p.queue.getJob(deliveryIdOf(dead[0]!.body)))?.finishedOn).toBeUndefined();
+    if (dead.length === 1) expect((await p.queues.getJob(deliveryIdOf(dead[0]!.body)))?.finishedOn).toBeUndefined();
   });
 
   it('a receiver that never answers is cut at the 10 s deadline and retried once', async () => {

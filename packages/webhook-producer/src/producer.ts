@@ -162,7 +162,8 @@ class RedisDialProducer implements DialProducer {
 
   private append(target: ScriptClient, company: string, dialsJson: string): Promise<number> {
     const k = this.keys;
-    return target.oiqPublish(k.enabledCompanies(), k.ready(), k.dials(company), k.leases(), company, dialsJson, String(Date.now()));
+    const shard = k.shardOfCompany(company);
+    return target.oiqPublish(shard.enabledCompanies(), shard.ready(), k.dials(company), shard.leases(), company, dialsJson, String(Date.now()));
   }
 }
 

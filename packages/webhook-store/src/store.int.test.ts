@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { SecretBox, createKeys, createRedisClient, type Redis } from '@outboundiq/core';
-import { deleteKeys, uniquePrefix } from '@outboundiq/testkit';
+import { SecretBox, createKeys, createRedisClient, type RedisClient } from '@outboundiq/core';
+import { TEST_BACKENDS, connectBackend, deleteKeys, uniquePrefix } from '@outboundiq/testkit';
 import { WebhookLimitError, createWebhookStore, type WebhookStore } from './index.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const input = (name: string, enabled = true) => ({ name, url: `https://example.com/${name}`, headers: {}, enabled });
 
-describe('webhook store on real Redis', () => {
+describe.each(TEST_BACKENDS)('webhook store on $label', (backend) => {
   const prefix = uniquePrefix('store');
-  const keys = createKeys(prefix);
-  let redis: Redis;
+  const keys = createKeys(prefix, backend.shards);
+  let redis: RedisClient;
   let store: WebhookStore;
-  const enabledSet = () => redis.smembers(keys.enabledCompanies());
+  const enabledSet = async () => (await Promise.all(keys.allShards().map((s) => redis.smembers(s.enabledCompanies())))).flat();
 
-  beforeAll(() => {
-    redis = createRedisClient({ url: REDIS_URL, role: 'worker', name: 'store-test' });
+  beforeAll(async () => {
+    redis = createRedisClient({ ...(await connectBackend(backend)).target, role: 'worker', name: 'store-test' });
     store = createWebhookStore({ redis, keys, secretBox: new SecretBox(randomBytes(32)) });
   });
   afterAll(async () => {

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import {
   MAX_WEBHOOKS_PER_COMPANY,
   OiqError,
+  ensureLayout,
   generateSigningSecret,
   type Keys,
-  type Redis,
+  type RedisClient,
   type SecretBox,
   type Webhook,
   type WebhookCreate,
@@ -31,13 +32,13 @@ export interface WebhookWithSecret {
 }
 
 export interface WebhookStoreDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   secretBox: SecretBox;
   now?: () => Date;
 }
 
-type StoreClient = Redis & {
+type StoreClient = RedisClient & {
   oiqWebhookCreate(hash: string, enabled: string, company: string, id: string, record: string, limit: number): Promise<number>;
   oiqWebhookPatch(hash: string, enabled: string, company: string, id: string, fields: string): Promise<string | null>;
   oiqWebhookDelete(hash: string, enabled: string, company: string, id: string): Promise<number>;
@@ -55,8 +56,20 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
     redis.defineCommand('oiqWebhookDelete', { numberOfKeys: 2, lua: DELETE_SCRIPT });
   }
 
+  // No webhook may exist before the layout (S, version) is stored: the producer skips every dial
+  // while none is (CONTRACT 2.1). The admin stores it at start; the store makes sure of it too,
+  // once per process, so that whatever creates the first webhook also fixes the layout.
+  let layoutStored: Promise<unknown> | undefined;
+  const storeLayoutOnce = () => {
+    layoutStored ??= ensureLayout(redis, keys).catch((err: unknown) => {
+      layoutStored = undefined;
+      throw err;
+    });
+    return layoutStored;
+  };
+
   const patch = async (company: string, id: string, fields: Partial<WebhookRecord>): Promise<WebhookRecord | null> => {
-    const raw = await redis.oiqWebhookPatch(keys.webhooks(company), keys.enabledCompanies(), company, id, JSON.stringify(fields));
+    const raw = await redis.oiqWebhookPatch(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id, JSON.stringify(fields));
     return raw === null ? null : (JSON.parse(raw) as WebhookRecord);
   };
 
@@ -68,6 +81,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
   return {
     /** Creates a webhook and returns its signing secret: the only time it is ever shown. */
     async create(company: string, input: WebhookCreate): Promise<WebhookWithSecret> {
+      await storeLayoutOnce();
       const id = `wh_${randomBytes(12).toString('hex')}`;
       const signingSecret = generateSigningSecret();
       const at = now().toISOString();
@@ -83,7 +97,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
         sealedSecret: secretBox.seal(signingSecret, id),
       };
       const created = await redis.oiqWebhookCreate(
-        keys.webhooks(company), keys.enabledCompanies(), company, id, JSON.stringify(record), MAX_WEBHOOKS_PER_COMPANY,
+        keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id, JSON.stringify(record), MAX_WEBHOOKS_PER_COMPANY,
       );
       if (created === -1) throw new WebhookLimitError(company);
       return { webhook: toWebhook(record), signingSecret };
@@ -120,7 +134,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
     },
 
     async delete(company: string, id: string): Promise<boolean> {
-      return (await redis.oiqWebhookDelete(keys.webhooks(company), keys.enabledCompanies(), company, id)) === 1;
+      return (await redis.oiqWebhookDelete(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id)) === 1;
     },
 
     /** For the sender, at send time: the webhook and its secret, or null if it is gone. */

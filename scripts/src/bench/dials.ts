@@ -1,4 +1,4 @@
-import { buildPayloadBody } from '@outboundiq/core';
+import { buildPayloadBody, ensureLayout, type Keys, type RedisClient } from '@outboundiq/core';
 import { sampleDial } from '@outboundiq/testkit';
 import type { DialInput } from '@outboundiq/webhook-producer';
 
@@ -27,4 +27,15 @@ export function sampleBody(dials: number): string {
   const now = Date.now();
   const list = Array.from({ length: dials }, (_, i) => ({ ...benchDial('bench-c0', i, now), timestamp: new Date(now).toISOString() }));
   return buildPayloadBody('6f1c1b6e-8a0e-4c53-9d4e-0a4f5f7f2b11', new Date(now), JSON.stringify(list));
+}
+
+/**
+ * Makes `companies` count as having an enabled webhook without creating webhooks (the producer
+ * benches need no sender): the layout stored, then each company in its shard's enabled set.
+ */
+export async function markEnabled(redis: RedisClient, keys: Keys, companies: readonly string[]): Promise<void> {
+  await ensureLayout(redis, keys);
+  const byShard = new Map<number, string[]>();
+  for (const c of companies) byShard.set(keys.shardOf(c), [...(byShard.get(keys.shardOf(c)) ?? []), c]);
+  for (const [shard, members] of byShard) await redis.sadd(keys.shard(shard).enabledCompanies(), ...members);
 }

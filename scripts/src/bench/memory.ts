@@ -1,7 +1,7 @@
 import { createKeys } from '@outboundiq/core';
 import { createDialProducer } from '@outboundiq/webhook-producer';
 import type { Redis } from 'ioredis';
-import { companyNames, dialBatch } from './dials.js';
+import { companyNames, dialBatch, markEnabled } from './dials.js';
 import { inParallel } from './producer-bench.js';
 import { round } from './procs.js';
 
@@ -29,7 +29,7 @@ export async function benchRedisMemory(redis: Redis, redisUrl: string, dials: nu
   for (const [layout, companyCount, publish] of layouts) {
     await redis.flushdb();
     const companies = companyNames(companyCount);
-    await redis.sadd(keys.enabledCompanies(), ...companies);
+    await markEnabled(redis, keys, companies);
     const before = await usedMemory(redis);
     await inParallel(Math.ceil(dials / 100), 4, (i) => publish(dialBatch(companies, i * 100, Math.min(100, dials - i * 100), Date.now())));
     const delta = (await usedMemory(redis)) - before;

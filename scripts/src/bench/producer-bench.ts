@@ -1,7 +1,7 @@
 import { createKeys, dialInputSchema } from '@outboundiq/core';
 import { createDialProducer, type DialInput } from '@outboundiq/webhook-producer';
 import type { Redis } from 'ioredis';
-import { companyNames, dialBatch } from './dials.js';
+import { companyNames, dialBatch, markEnabled } from './dials.js';
 import { cpuMeter, round, usPer } from './procs.js';
 
 export interface ProducerRow {
@@ -46,7 +46,7 @@ export async function benchProducer(redis: Redis, redisUrl: string, sizes: Produ
 
   const measure = async <T = DialInput[]>(method: string, companies: string[], run: (input: T) => Promise<void>, prepare?: (dials: DialInput[]) => T) => {
     await redis.flushdb();
-    await redis.sadd(keys.enabledCompanies(), ...companies);
+    await markEnabled(redis, keys, companies);
     const dials = dialBatch(companies, 0, sizes.dials, Date.now());
     const input = prepare ? prepare(dials) : (dials as T);
     const meter = cpuMeter({ bench: process.pid }, redis);

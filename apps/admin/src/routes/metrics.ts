@@ -3,11 +3,11 @@ import { createMetricsRegistry, registerBacklogGauges, type MetricsRegistry } fr
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 
-/** Node's process metrics and the delivery queue's depth (read when scraped). */
+/** Node's process metrics and the delivery queues' depth over every shard (read when scraped). */
 export function createAdminMetrics(queues: readonly Queue[]): MetricsRegistry {
   const metrics = createMetricsRegistry();
-  const deliveries = queues.find((q) => q.name === QUEUE_NAMES.deliveries);
-  if (deliveries) registerBacklogGauges(metrics.registry, { queue: deliveries });
+  const deliveries = queues.filter((q) => q.name === QUEUE_NAMES.deliveries);
+  if (deliveries.length > 0) registerBacklogGauges(metrics.registry, { queues: deliveries });
   return metrics;
 }
 

@@ -1,8 +1,10 @@
-import { QUEUE_NAMES, secretBoxFromEnv } from '@outboundiq/core';
+import { secretBoxFromEnv } from '@outboundiq/core';
 import { startFaultWorld, type FaultWorld, type FaultWorldOptions, type WorldDeps } from '@outboundiq/testkit';
 import { createDialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
-import { Queue } from 'bullmq';
+import { DeliveryQueues } from '../queues.js';
+
+export { unfinishedJobs } from '../queues.js';
 
 /** The real store (sealing with the dev key the apps use when SECRETS_ENCRYPTION_KEY is unset) and producer. */
 export const worldDeps: WorldDeps = {
@@ -11,26 +13,20 @@ export const worldDeps: WorldDeps = {
 };
 
 export interface TestWorld extends FaultWorld {
-  /** The deliveries queue, to read job states and counts the way an operator would. */
-  queue: Queue;
+  /** Every shard's delivery queue, to read job states and counts the way an operator would. */
+  queues: DeliveryQueues;
 }
 
-/** A fault world plus the deliveries queue; `close` stops everything and never throws. */
+/** A fault world plus the delivery queues; `close` stops everything and never throws. */
 export async function startTestWorld(options: FaultWorldOptions): Promise<TestWorld> {
   const world = await startFaultWorld(options, worldDeps);
-  const queue = new Queue(QUEUE_NAMES.deliveries, { connection: world.redis, prefix: world.keys.bullPrefix() });
-  queue.on('error', () => undefined);
+  const queues = new DeliveryQueues(world.redis, world.keys);
   const close = world.close;
   return Object.assign(world, {
-    queue,
+    queues,
     async close() {
-      await queue.close().catch(() => undefined);
+      await queues.close();
       await close();
     },
   });
-}
-
-/** Jobs BullMQ holds that are not finished (waiting, delayed, active, prioritized). */
-export async function unfinishedJobs(queue: Queue): Promise<Record<string, number>> {
-  return queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
 }

@@ -52,7 +52,7 @@ describe('a batcher killed with SIGKILL between adding jobs and acknowledging, o
     const drainMs = Date.now() - stoppedAt;
     // A killed pass's entries stay pending until a live copy recovers them: none left means all were.
     await waitFor(async () => (await w.pendingEntries()) === 0, 30_000, 'no entry pending in the batchers group');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queue)).every((n) => n === 0), 30_000, 'every job finished');
+    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 30_000, 'every job finished');
 
     // Each kill left one company's pass pending under a dead consumer and a lease nobody renews, so
     // the next claim of that company is a recovery, which logs before it adds anything.

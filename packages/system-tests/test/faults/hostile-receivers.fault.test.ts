@@ -66,15 +66,15 @@ describe('receivers that trickle, flood or gzip-bomb their answer', () => {
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 60_000, 'the dials delivered');
     for (const path of ['/huge/0', '/bomb/0']) {
       const id = deliveryIdOf(w, path);
-      await waitFor(async () => (await w.queue.getJob(id))?.finishedOn !== undefined, 60_000, `${path} finished`);
-      expect(await (await w.queue.getJob(id))!.getState()).toBe('completed');
+      await waitFor(async () => (await w.queues.getJob(id))?.finishedOn !== undefined, 60_000, `${path} finished`);
+      expect(await (await w.queues.getJob(id))!.getState()).toBe('completed');
     }
 
     // Trickle: each attempt is cut by the attempt deadline, one retry, then recorded as failed. A
     // deadline that did not hold would leave the job active for ever: it would never finish.
     const trickleId = deliveryIdOf(w, '/trickle/0');
-    await waitFor(async () => (await w.queue.getJob(trickleId))?.finishedOn !== undefined, 60_000, 'the trickled delivery to finish');
-    const job = (await w.queue.getJob(trickleId))!;
+    await waitFor(async () => (await w.queues.getJob(trickleId))?.finishedOn !== undefined, 60_000, 'the trickled delivery to finish');
+    const job = (await w.queues.getJob(trickleId))!;
     expect(await job.getState()).toBe('failed');
     // Every request of the job came in before it finished: these are all of them.
     const trickled = w.receiver.requestsTo('/trickle/0');

@@ -74,14 +74,14 @@ describe('Redis restarted under load', () => {
         const stream = w.keys.dials(c);
         state.push(`${c}: xlen ${await w.redis.xlen(stream)}, pending ${JSON.stringify(await w.redis.xpending(stream, 'batchers').catch((e: Error) => e.message))}`);
       }
-      state.push(`ready ${JSON.stringify(await w.redis.zrange(w.keys.ready(), '0', '-1', 'WITHSCORES'))} leases ${JSON.stringify(await w.redis.zrange(w.keys.leases(), '0', '-1', 'WITHSCORES'))} now ${JSON.stringify(await w.redis.time())}`);
-      state.push(`jobs ${JSON.stringify(await unfinishedJobs(w.queue))}; missing ${w.ledger.missing(10).join(', ')}`);
+      state.push(`ready ${JSON.stringify(await w.redis.zrange(w.keys.shard(0).ready(), '0', '-1', 'WITHSCORES'))} leases ${JSON.stringify(await w.redis.zrange(w.keys.shard(0).leases(), '0', '-1', 'WITHSCORES'))} now ${JSON.stringify(await w.redis.time())}`);
+      state.push(`jobs ${JSON.stringify(await unfinishedJobs(w.queues))}; missing ${w.ledger.missing(10).join(', ')}`);
       process.stdout.write(`[redis-restart] NOT DELIVERED:\n${state.join('\n')}\n`);
       throw err;
     });
     outages.push(`all delivered ${Date.now() - stoppedAt} ms after the load stopped`);
     await waitFor(async () => (await w.pendingEntries()) === 0, 30_000, 'no entry pending in the batchers group');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queue)).every((n) => n === 0), 30_000, 'every job finished');
+    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 30_000, 'every job finished');
 
     // Same processes as at the start: nobody needed a restart. The admin is ready again.
     for (const [label, pid] of Object.entries(pids)) {

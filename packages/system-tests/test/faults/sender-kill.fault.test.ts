@@ -50,8 +50,8 @@ describe('a sender killed with SIGKILL during a POST', () => {
     expect(again.headers['x-outboundiq-delivery-id']).toBe(deliveryId);
     expect(JSON.parse(again.body.toString()).deliveryId).toBe(deliveryId);
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 60_000, 'every dial delivered');
-    await waitFor(async () => (await w.queue.getJob(deliveryId))?.finishedOn !== undefined, 60_000, 'the held job finished');
-    const job = (await w.queue.getJob(deliveryId))!;
+    await waitFor(async () => (await w.queues.getJob(deliveryId))?.finishedOn !== undefined, 60_000, 'the held job finished');
+    const job = (await w.queues.getJob(deliveryId))!;
     expect(await job.getState()).toBe('completed');
     // It came back through BullMQ's stalled-job check, the path a crashed sender relies on.
     expect(job.stalledCounter).toBeGreaterThanOrEqual(1);

@@ -62,13 +62,13 @@ describe('SIGTERM under load', () => {
       expectCleanExit(labels[i]!, exit, procs[i]!);
     });
     expect(await w.pendingEntries()).toBe(0);
-    const counts = await unfinishedJobs(w.queue);
+    const counts = await unfinishedJobs(w.queues);
     expect(counts.active).toBe(0);
 
     // Back up: what was queued or not yet batched goes out, once.
     await Promise.all([w.fleet.start('batcher', 'batcher-c'), w.fleet.start('sender', 'sender-c')]);
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 60_000, 'every dial delivered');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queue)).every((n) => n === 0), 30_000, 'every job finished');
+    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 30_000, 'every job finished');
     const report = w.ledger.reconcile(w.receiver.requests);
     if (report.resent > 0) {
       // To tell a retry after a failed attempt from a job abandoned by a stopping sender.
