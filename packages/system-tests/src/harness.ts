@@ -59,7 +59,7 @@ export async function startPipeline(name: string, env: Record<string, string> = 
   const backend = await connectBackend(options.backend ?? ONE_REDIS, REDIS_URL);
   const ca = ensureTestCa(`${REPO_ROOT}.test-ca`);
   const receiver = await startHttpsReceiver(ca);
-  const common = { ...backend.env, KEY_PREFIX: prefix, ALLOW_PRIVATE_DESTINATIONS: 'true', PORT: '0', LOG_LEVEL: 'debug', ...env };
+  const common: Record<string, string> = { ...backend.env, KEY_PREFIX: prefix, ALLOW_PRIVATE_DESTINATIONS: 'true', PORT: '0', LOG_LEVEL: 'debug', ...env };
   const logs = captureLogger(name);
   const batcher: BatcherApp = await startBatcherApp(loadBatcherConfig(common), logs.logger);
   let sender: SenderApp | undefined;

@@ -1,3 +1,5 @@
-export { createDialProducer, DialValidationError } from './producer.js';
-export type { DialProducer, DialProducerOptions, PublishManyResult, PublishResult } from './producer.js';
+export { createDialProducer } from './producer.js';
+export { DialValidationError, PublishManyError, ReplicationError } from './errors.js';
+export type { DialProducerOptions } from './options.js';
+export type { DialProducer, PublishManyResult, PublishResult } from './types.js';
 export type { DialEvent, DialInput } from '@outboundiq/core';

@@ -1,50 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKeys, createRedisClient, secretBoxFromEnv, type Redis } from '@outboundiq/core';
-import { deleteKeys, startRedisServer, uniquePrefix } from '@outboundiq/testkit';
-import { createWebhookStore } from '@outboundiq/webhook-store';
+import { createKeys, createRedisClient, ensureLayout, slotOf, type RedisClient } from '@outboundiq/core';
+import { startRedisServer, uniquePrefix, waitFor } from '@outboundiq/testkit';
+import type { Command } from 'ioredis';
+import { TARGETS, dial, enableCompanies, startTarget, storedDials, type Target } from './harness.test-util.js';
 import { createDialProducer, DialValidationError, type DialProducer } from './index.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const dial = (over: Record<string, unknown> = {}) => ({
-  companySlug: 'acme',
-  callId: 'AB12345',
-  callDirection: 'outbound',
-  timestamp: '2026-04-10T18:32:15.000Z',
-  ani: '5551234567',
-  phone: '5559876543',
-  campaign: 'Q2 Outbound Push',
-  campaignInternalId: 'abc-123',
-  agent: 'Jane Doe',
-  disposition: 'Sale',
-  dispositionId: '42',
-  contact: true,
-  success: true,
-  isSystemDispo: false,
-  totalDialAttempts: 3,
-  ...over,
-});
-
-describe('the producer library', () => {
-  const prefix = uniquePrefix('producer');
-  const keys = createKeys(prefix);
-  let redis: Redis;
+describe.each(TARGETS)('the producer library on %s', (kind) => {
+  let target: Target;
   let producer: DialProducer;
-  const storedDials = async (company: string) =>
-    (await redis.xrange(keys.dials(company), '-', '+')).flatMap(([, fields]) => JSON.parse(fields[1]!) as Record<string, unknown>[]);
 
   beforeAll(async () => {
-    redis = createRedisClient({ url: REDIS_URL, role: 'worker', name: 'producer-test' });
-    const store = createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'test').box });
-    for (const company of ['acme', 'other']) {
-      await store.create(company, { name: 'crm', url: 'https://crm.example.com/hook', headers: {}, enabled: true });
-    }
-    producer = createDialProducer({ redisUrl: REDIS_URL, keyPrefix: prefix });
-  });
+    target = await startTarget(kind, 'producer');
+    await enableCompanies(target, ['acme', 'other']);
+    producer = createDialProducer({ ...target.connection, keyPrefix: target.keys.prefix });
+  }, 60_000);
   afterAll(async () => {
-    await producer.close();
-    await deleteKeys(redis, prefix);
-    await redis.quit();
+    await producer?.close();
+    await target?.stop();
   });
 
   it.each([
@@ -73,12 +45,13 @@ describe('the producer library', () => {
   });
 
   it('names every bad field and its index in publishMany, and enqueues nothing', async () => {
-    const before = await redis.xlen(keys.dials('acme'));
+    const { admin, keys } = target;
+    const before = await admin.xlen(keys.dials('acme'));
     const attempt = producer.publishMany([dial(), dial({ phone: '12' }), dial({ contact: null, companySlug: 'other' })]);
     await expect(attempt).rejects.toThrow(/dials\[1\]\.phone/);
     await expect(attempt).rejects.toThrow(/dials\[2\]\.contact/);
-    expect(await redis.xlen(keys.dials('acme'))).toBe(before);
-    expect(await redis.exists(keys.dials('other'))).toBe(0);
+    expect(await admin.xlen(keys.dials('acme'))).toBe(before);
+    expect(await admin.exists(keys.dials('other'))).toBe(0);
   });
 
   it('normalises phones and timestamps, drops unknown keys, and fills missing nullable fields with null', async () => {
@@ -92,7 +65,7 @@ describe('the producer library', () => {
       surprise: 'dropped',
     }));
     await producer.publish(dial({ companySlug: 'other', callId: 'zone', timestamp: '2026-04-10T13:32:15.5-05:00', ani: null }));
-    const [first, second] = await storedDials('other');
+    const [first, second] = await storedDials(target.admin, target.keys, 'other');
     expect(first).toEqual({ ...dial(), companySlug: 'other', callId: 'norm', ani: '5551234567', phone: '5559876543', timestamp: '2026-04-10T18:32:15.000Z', campaign: null });
     expect(second).toMatchObject({ callId: 'zone', timestamp: '2026-04-10T18:32:15.500Z', ani: null });
   });
@@ -102,13 +75,88 @@ describe('the producer library', () => {
     expect(result).toEqual({ enqueued: 2, skipped: 1 });
   });
 
+  it('publishMany spread over many companies puts every dial in its own company stream, in order', async () => {
+    const companies = Array.from({ length: 40 }, (_, i) => `spread-${i}`);
+    await enableCompanies(target, companies.slice(0, 30));
+    // 130 dials for spread-0 make two stream entries (at most 100 dials each).
+    const dials = companies.flatMap((c, i) => Array.from({ length: i === 0 ? 130 : 3 }, (_, n) => dial({ companySlug: c, callId: `${c}/${n}` })));
+    expect(await producer.publishMany(dials)).toEqual({ enqueued: 130 + 29 * 3, skipped: 10 * 3 });
+    expect(new Set(companies.map((c) => target.keys.shardOf(c))).size).toBe(target.keys.shards);
+    for (const [i, company] of companies.entries()) {
+      const ids = (await storedDials(target.admin, target.keys, company)).map((d) => d.callId);
+      expect(ids).toEqual(i < 30 ? dials.filter((d) => d.companySlug === company).map((d) => d.callId) : []);
+    }
+  });
+
+  it('sends every script call and every MULTI keyed to one slot', async () => {
+    const client = createRedisClient({ ...target.redisTarget, role: 'publisher', name: 'slot-check' });
+    await client.ping();
+    const sent = recordCommands(client);
+    const own = createDialProducer({ redis: client, keyPrefix: target.keys.prefix });
+    await own.publish(dial({ callId: 'slots-1' }));
+    await own.publishMany(Array.from({ length: 30 }, (_, i) => dial({ companySlug: `spread-${i}`, callId: `slots-${i}` })));
+    let transaction: Set<number> | undefined;
+    let transactions = 0;
+    for (const { name, keys } of sent) {
+      const slots = new Set(keys.map(slotOf));
+      expect(slots.size).toBeLessThanOrEqual(1);
+      if (name === 'multi') transaction = new Set();
+      else if (name === 'exec') {
+        expect(transaction?.size).toBe(1);
+        transaction = undefined;
+        transactions++;
+      } else for (const slot of slots) transaction?.add(slot);
+    }
+    expect(transactions).toBe(target.keys.shards);
+    expect(sent.filter((c) => c.name === 'evalsha').length).toBeGreaterThan(30);
+    client.disconnect();
+  });
+
+  it('wakes the batchers with the shard number when a company becomes ready in an empty shard, and only then', async () => {
+    const { admin, keys } = target;
+    const company = 'wake-a';
+    const sibling = Array.from({ length: 100 }, (_, i) => `wake-${i}`).find((c) => c !== company && keys.shardOf(c) === keys.shardOf(company))!;
+    await enableCompanies(target, [company, sibling]);
+    const shard = keys.shardOfCompany(company);
+    await admin.del(shard.ready());
+    const subscriber = createRedisClient({ ...target.redisTarget, role: 'worker', name: 'wake-subscriber' });
+    const messages: string[] = [];
+    subscriber.on('message', (channel: string, message: string) => channel === keys.wakeChannel() && messages.push(message));
+    await subscriber.subscribe(keys.wakeChannel());
+    try {
+      await producer.publish(dial({ companySlug: company }));
+      await waitFor(() => messages.length > 0, 5_000, 'the wake-up');
+      await producer.publish(dial({ companySlug: company, callId: 'second' }));
+      await producer.publish(dial({ companySlug: sibling }));
+      // Published from the shard's own node after the calls above, so it arrives after anything they sent.
+      await admin.eval("redis.call('PUBLISH', ARGV[1], ARGV[2])", 1, shard.ready(), keys.wakeChannel(), 'marker');
+      await waitFor(() => messages.includes('marker'), 5_000, 'the marker');
+      expect(messages).toEqual([String(shard.shard), 'marker']);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('appends for a company a batcher holds but leaves it unmarked: the batcher marks it on release', async () => {
+    const { admin, keys } = target;
+    const company = 'leased';
+    await enableCompanies(target, [company]);
+    await admin.zadd(keys.shardOfCompany(company).leases(), Date.now() + 60_000, company);
+    await expect(producer.publish(dial({ companySlug: company }))).resolves.toEqual({ enqueued: true });
+    expect(await admin.xlen(keys.dials(company))).toBe(1);
+    expect(await admin.zscore(keys.shardOfCompany(company).ready(), company)).toBeNull();
+  });
+});
+
+describe('the producer library and a Redis that goes away', () => {
   it('works on its very first call, and once Redis is gone rejects by its own bound instead of waiting', async () => {
     const server = await startRedisServer();
+    const keys = createKeys(uniquePrefix('producer-outage'));
     const own = createRedisClient({ url: server.url, role: 'worker', name: 'producer-outage' });
-    await createWebhookStore({ redis: own, keys, secretBox: secretBoxFromEnv(undefined, 'test').box })
-      .create('acme', { name: 'crm', url: 'https://crm.example.com/hook', headers: {}, enabled: true });
+    await ensureLayout(own, keys);
+    await enableCompanies({ admin: own, keys }, ['acme']);
     own.disconnect();
-    const fresh = createDialProducer({ redisUrl: server.url, keyPrefix: prefix, timeoutMs: 1_000 });
+    const fresh = createDialProducer({ redisUrl: server.url, keyPrefix: keys.prefix, timeoutMs: 1_000 });
     await expect(fresh.publish(dial())).resolves.toEqual({ enqueued: true });
     await server.stop();
     // This Redis never comes back, so rejecting at all is the bound; the reason says which one
@@ -119,3 +167,14 @@ describe('the producer library', () => {
     await fresh.close();
   });
 });
+
+/** Records the name and keys of every command the client sends (pipelines and MULTIs included). */
+function recordCommands(client: RedisClient): { name: string; keys: string[] }[] {
+  const sent: { name: string; keys: string[] }[] = [];
+  const send = client.sendCommand.bind(client) as (command: Command, ...rest: unknown[]) => unknown;
+  (client as { sendCommand: unknown }).sendCommand = (command: Command, ...rest: unknown[]) => {
+    sent.push({ name: command.name.toLowerCase(), keys: command.getKeys().map(String) });
+    return send(command, ...rest);
+  };
+  return sent;
+}
