@@ -75,6 +75,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
       backpressureJobs: config.BATCHER_BACKPRESSURE_JOBS,
       backpressureWaitMs: config.BATCHER_BACKPRESSURE_WAIT_MS,
       deadLetterMaxLen: 10_000,
+      failpointPauseBeforeAckMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS,
     },
   });
   const wakeups = listenForWakeups(client('-wake'), keys, logger, { wake: batcher.wake, resubscribed: batcher.wakeAll });
@@ -92,6 +93,9 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
   shutdown.add('close redis', async () => void (await Promise.all([redis.quit(), queueRedis.quit()])));
   shutdown.add('close health server', () => health.close());
 
+  if (config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS !== undefined) {
+    logger.warn({ pauseMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS }, 'test-only failpoint armed: every pass pauses before acknowledging (BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS)');
+  }
   batcher.start();
   logger.info(
     { token, keyPrefix: keys.prefix, shards: keys.shards, cluster: 'cluster' in target, maxWaitMs: config.BATCH_MAX_WAIT_MS, concurrency: config.BATCHER_CONCURRENCY },

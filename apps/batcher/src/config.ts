@@ -19,6 +19,12 @@ const shape = {
   /** ...and companies then wait this long for batch-mates, so jobs stay few and full. */
   BATCHER_BACKPRESSURE_WAIT_MS: envInt(0, 60_000).default(1_000),
   SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
+  /**
+   * Test only (refused with NODE_ENV=production, as every `*_FAILPOINT_*` is): each pass waits this
+   * long after adding its delivery jobs and before acknowledging, so the fault suite can SIGKILL a
+   * batcher exactly between the two.
+   */
+  BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS: envInt(1, 600_000).optional(),
 };
 
 export type BatcherEnvConfig = ReturnType<typeof loadConfig>;

@@ -14,6 +14,8 @@ export interface PassSettings {
   /** How long a failed pass waits before its entries are tried again. */
   retryAfterMs: number;
   deadLetterMaxLen: number;
+  /** Test only (BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS): each pass waits this long between adding its jobs and acknowledging. */
+  failpointPauseBeforeAckMs?: number;
 }
 
 export interface PassDeps {
@@ -91,6 +93,11 @@ async function flushPass(deps: PassDeps, company: string, entries: StreamEntry[]
   const queue = deps.queues[keys.shardOf(company)];
   if (queue === undefined) throw new Error(`no delivery queue for shard ${keys.shardOf(company)} of ${keys.shards}`);
   if (jobs.length > 0) await queue.addBulk(jobs);
+  if (config.failpointPauseBeforeAckMs !== undefined) {
+    // The window a crash must not lose anything in: jobs added, entries still pending.
+    logger.warn({ companySlug: company, entries: entries.length, jobs: jobs.length, pauseMs: config.failpointPauseBeforeAckMs }, 'failpoint: pass paused before acknowledging');
+    await new Promise<void>((resolve) => setTimeout(resolve, config.failpointPauseBeforeAckMs));
+  }
   for (const p of poison) logger.warn({ companySlug: company, entryId: p.entryId, reason: p.reason }, 'poison stream entry moved to the dead-letter stream');
   await acknowledge(deps, company, entries.map((e) => e.id), poison);
   for (const batch of batches) deps.onBatch?.({ dials: batch.count, webhooks: webhookIds.length });

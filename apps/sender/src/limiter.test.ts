@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { createWebhookLimiter } from './limiter.js';
 
 describe('createWebhookLimiter', () => {
@@ -30,14 +30,20 @@ describe('createWebhookLimiter', () => {
   });
 
   it('gives null at once when the slots are held by old (slow) deliveries', async () => {
-    let clock = 1_000;
-    const limiter = createWebhookLimiter(1, () => clock);
-    await limiter.acquire('slow', 250, 5_000);
-    clock += 250;
-    const started = Date.now();
-    expect(await limiter.acquire('slow', 250, 5_000)).toBeNull();
-    expect(Date.now() - started).toBeLessThan(50);
-    expect(await limiter.acquire('other', 250, 5_000)).not.toBeNull();
+    // "At once" without a stopwatch: no timer is armed, and the answer is there before any could fire.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+    try {
+      let clock = 1_000;
+      const limiter = createWebhookLimiter(1, () => clock);
+      await limiter.acquire('slow', 250, 5_000);
+      clock += 250;
+      const answer = limiter.acquire('slow', 250, 5_000);
+      expect(jest.getTimerCount()).toBe(0);
+      expect(await Promise.race([answer, Promise.resolve('still waiting')])).toBeNull();
+      expect(await limiter.acquire('other', 250, 5_000)).not.toBeNull();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('gives null when no slot frees within the longest wait, and forgets the waiter', async () => {

@@ -72,6 +72,13 @@ function refineCommon(value: Record<string, unknown>, ctx: z.RefinementCtx): voi
   if (value.ALLOW_PRIVATE_DESTINATIONS === true && value.NODE_ENV === 'production') {
     ctx.addIssue({ code: 'custom', path: ['ALLOW_PRIVATE_DESTINATIONS'], message: 'cannot be true when NODE_ENV=production' });
   }
+  // Failpoints (`<APP>_FAILPOINT_*`) make an app misbehave on purpose for the fault suite: a
+  // production process that has one set is refused, whichever app declares it.
+  for (const [name, setting] of Object.entries(value)) {
+    if (name.includes('_FAILPOINT_') && setting !== undefined && value.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is a test-only failpoint and cannot be set when NODE_ENV=production' });
+    }
+  }
 }
 
 /** Where an app's Redis is: one Redis (REDIS_URL), or a cluster (REDIS_CLUSTER_NODES), for createRedisClient. */

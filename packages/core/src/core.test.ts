@@ -110,6 +110,13 @@ describe('parseEnv', () => {
     expect(() => parseEnv(shape, env)).toThrow(ConfigError);
     expect(() => parseEnv(shape, env)).toThrow(new RegExp(name));
   });
+
+  it('refuses any *_FAILPOINT_* variable with NODE_ENV=production, naming it', () => {
+    const withFailpoint = { ...shape, APP_FAILPOINT_PAUSE_MS: envInt(1, 1_000).optional() };
+    expect(parseEnv(withFailpoint, { APP_FAILPOINT_PAUSE_MS: '5', NODE_ENV: 'test' }).APP_FAILPOINT_PAUSE_MS).toBe(5);
+    expect(() => parseEnv(withFailpoint, { NODE_ENV: 'production' })).not.toThrow();
+    expect(() => parseEnv(withFailpoint, { APP_FAILPOINT_PAUSE_MS: '5', NODE_ENV: 'production' })).toThrow(/APP_FAILPOINT_PAUSE_MS is a test-only failpoint/);
+  });
 });
 
 describe('keys', () => {

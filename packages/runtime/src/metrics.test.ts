@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { batcherMetrics, createMetricsRegistry, producerMetrics, registerBacklogGauges, senderMetrics } from './metrics.js';
 
 /** `name{labels} value` lines of the text format, as a map. */
@@ -97,11 +97,26 @@ describe('metrics', () => {
     expect(s.get('oiq_queue_jobs{queue="deliveries",state="failed"}')).toBe(8);
     expect(s.get('oiq_shard_queue_jobs{shard="1",state="failed"}')).toBe(4);
 
+    // A Redis that never answers: the scrape answers once the read's timeout (100 ms) has run out,
+    // on a fake clock, so how busy the machine is does not matter.
     hang = true;
-    await new Promise((r) => setTimeout(r, 600));
-    const started = Date.now();
-    const after = samples((await metrics.render()).body);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    const readsBefore = reads;
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+    let after: Map<string, number>;
+    try {
+      let answered = false;
+      const scrape = metrics.render().then((r) => ((answered = true), r));
+      await jest.advanceTimersByTimeAsync(99);
+      expect(answered).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await new Promise((r) => setImmediate(r)); // every microtask of the scrape has run by then
+      expect(answered).toBe(true);
+      after = samples((await scrape).body);
+    } finally {
+      jest.useRealTimers();
+    }
+    // Each shard's queue read afresh, not a settled read reused.
+    expect(reads - readsBefore).toBe(2);
     expect(after.has('oiq_queue_jobs{queue="deliveries",state="waiting"}')).toBe(false);
     // Counted as it happens, so it shows from the next scrape on (collection runs side by side).
     expect(samples((await metrics.render()).body).get('oiq_backlog_collect_failures_total')).toBe(1);

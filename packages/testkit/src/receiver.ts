@@ -10,6 +10,8 @@ export interface ReceivedRequest {
   /** The raw body bytes, exactly as signed. */
   body: Buffer;
   receivedAt: number;
+  /** When the exchange ended at the receiver (answer sent, or connection cut); unset while open. */
+  closedAt?: number;
 }
 
 export interface Reply {
@@ -48,14 +50,21 @@ export async function startHttpsReceiver(tls: { cert: string; key: string }, por
 
   const server: Server = createServer({ cert: tls.cert, key: tls.key, keepAlive: true }, (req, res) => {
     const chunks: Buffer[] = [];
+    let request: ReceivedRequest | undefined;
+    let closedAt: number | undefined;
+    res.on('close', () => {
+      closedAt = Date.now();
+      if (request) request.closedAt = closedAt;
+    });
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0]!;
-      const request: ReceivedRequest = { method: req.method ?? '', path, headers: req.headers, body: Buffer.concat(chunks), receivedAt: Date.now() };
-      requests.push(request);
+      const received: ReceivedRequest = { method: req.method ?? '', path, headers: req.headers, body: Buffer.concat(chunks), receivedAt: Date.now(), ...(closedAt !== undefined ? { closedAt } : {}) };
+      request = received;
+      requests.push(received);
       const nth = counts.get(path) ?? 0;
       counts.set(path, nth + 1);
-      void Promise.resolve((responders.get(path) ?? (() => ({})))(request, nth)).then((reply) => answer(res, reply));
+      void Promise.resolve((responders.get(path) ?? (() => ({})))(received, nth)).then((reply) => answer(res, reply));
     });
   });
   server.on('secureConnection', (socket: Socket) => {

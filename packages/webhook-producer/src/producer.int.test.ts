@@ -149,7 +149,7 @@ describe.each(TARGETS)('the producer library on %s', (kind) => {
 });
 
 describe('the producer library and a Redis that goes away', () => {
-  it('works on its very first call and rejects within a bounded time once Redis is gone', async () => {
+  it('works on its very first call, and once Redis is gone rejects by its own bound instead of waiting', async () => {
     const server = await startRedisServer();
     const keys = createKeys(uniquePrefix('producer-outage'));
     const own = createRedisClient({ url: server.url, role: 'worker', name: 'producer-outage' });
@@ -159,10 +159,11 @@ describe('the producer library and a Redis that goes away', () => {
     const fresh = createDialProducer({ redisUrl: server.url, keyPrefix: keys.prefix, timeoutMs: 1_000 });
     await expect(fresh.publish(dial())).resolves.toEqual({ enqueued: true });
     await server.stop();
-    const started = Date.now();
-    await expect(fresh.publish(dial())).rejects.toThrow();
-    await expect(fresh.publishMany([dial(), dial()])).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // This Redis never comes back, so rejecting at all is the bound; the reason says which one
+    // (the publisher client's retry limit or command timeout), never a wait for Redis.
+    const gaveUp = /Command timed out|max retries per request/;
+    await expect(fresh.publish(dial())).rejects.toThrow(gaveUp);
+    await expect(fresh.publishMany([dial(), dial()])).rejects.toThrow(gaveUp);
     await fresh.close();
   });
 });

@@ -4,6 +4,8 @@ import { startTestWorld, unfinishedJobs, type TestWorld } from '../../src/faults
 
 const COMPANIES = ['north', 'south', 'east', 'west'];
 const DOWNTIME_MS = 3_000;
+/** How the producer's publisher client gives up on a Redis that is away (core/redis.ts). */
+const PUBLISH_BOUND = /Command timed out|max retries per request/;
 
 // Scenario 3: Redis restarted under load (SIGTERM, then SIGKILL; AOF with fsync always keeps what
 // was acknowledged) and a consumer group destroyed by hand. Every app and the producer reconnect by
@@ -34,7 +36,7 @@ describe('Redis restarted under load', () => {
     const started = Date.now();
     const dial = faultDial('north', `probe-${n}-${started}`, n);
     const entry = await w.ledger.publish(dial, () => w.producer.publish(dial));
-    return { outcome: entry.outcome, ms: Date.now() - started };
+    return { outcome: entry.outcome, error: entry.error, ms: Date.now() - started };
   };
 
   it('loses nothing acknowledged, and everything reconnects without a process restart', async () => {
@@ -45,16 +47,17 @@ describe('Redis restarted under load', () => {
       for (const kill of [false, true]) {
         const restarted = w.redisServer.restart({ kill, downtimeMs: DOWNTIME_MS });
         // Let the server go down first (restart() resolves only once it is back).
-        await waitFor(() => w.redis.status !== 'ready', 5_000, 'the connection to drop');
+        await waitFor(() => w.redis.status !== 'ready', 15_000, 'the connection to drop');
         const during = await probe(outages.length);
         await restarted;
         const back = Date.now();
-        await waitFor(async () => (await probe(outages.length + 100)).outcome === 'enqueued', 15_000, 'a publish to succeed again');
+        await waitFor(async () => (await probe(outages.length + 100)).outcome === 'enqueued', 30_000, 'a publish to succeed again');
         const publishBackMs = Date.now() - back;
         await flowing(`deliveries after the ${kill ? 'SIGKILL' : 'SIGTERM'} restart`);
-        outages.push(`${kill ? 'SIGKILL' : 'SIGTERM'}: publish during the outage ${during.outcome} after ${during.ms} ms, succeeded again ${publishBackMs} ms after Redis was back, deliveries flowing ${Date.now() - back} ms after`);
-        expect(during.outcome).toBe('rejected');
-        expect(during.ms).toBeLessThan(5_000);
+        outages.push(`${kill ? 'SIGKILL' : 'SIGTERM'}: publish during the outage ${during.outcome} after ${during.ms} ms (${during.error}), succeeded again ${publishBackMs} ms after Redis was back, deliveries flowing ${Date.now() - back} ms after`);
+        // Rejected by the producer's own bound (its command timeout), not left to hang until Redis
+        // came back; how long that took is printed above.
+        expect(during).toMatchObject({ outcome: 'rejected', error: expect.stringMatching(PUBLISH_BOUND) });
       }
       // A consumer group gone (operator error, or a Redis that lost it): NOGROUP must not wedge.
       await w.redis.xgroup('DESTROY', w.keys.dials('south'), 'batchers');
@@ -77,8 +80,8 @@ describe('Redis restarted under load', () => {
       throw err;
     });
     outages.push(`all delivered ${Date.now() - stoppedAt} ms after the load stopped`);
-    await waitFor(async () => (await w.pendingEntries()) === 0, 10_000, 'no entry pending in the batchers group');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 15_000, 'every job finished');
+    await waitFor(async () => (await w.pendingEntries()) === 0, 30_000, 'no entry pending in the batchers group');
+    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 30_000, 'every job finished');
 
     // Same processes as at the start: nobody needed a restart. The admin is ready again.
     for (const [label, pid] of Object.entries(pids)) {
@@ -86,7 +89,7 @@ describe('Redis restarted under load', () => {
       expect(w.fleet.get(label).child.pid).toBe(pid);
     }
     const port = (w.fleet.get('admin').logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening')) as { msg: string }).msg.split(':').pop();
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 10_000, 'the admin ready');
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 30_000, 'the admin ready');
     expect(await w.redis.xinfo('GROUPS', w.keys.dials('south'))).toHaveLength(1);
 
     const report = w.ledger.reconcile(w.receiver.requests);
