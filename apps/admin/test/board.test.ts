@@ -53,3 +53,19 @@ it('refuses changes from the dashboard (read-only)', async () => {
   expect(res.statusCode).toBe(405);
   expect((await h.queue.getJobCounts('failed')).failed).toBe(1);
 });
+
+it('shows one tab per shard\'s delivery queue when the data has several shards', async () => {
+  const sharded = createHarness('board-shards', { shards: 3 });
+  try {
+    const res = await sharded.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: AUTH });
+    expect(res.statusCode).toBe(200);
+    const tabs = res.json().queues.map((q: { name: string; displayName: string }) => [q.name, q.displayName]);
+    expect(tabs).toEqual([
+      ['s0-deliveries', 'deliveries (shard 0)'],
+      ['s1-deliveries', 'deliveries (shard 1)'],
+      ['s2-deliveries', 'deliveries (shard 2)'],
+    ]);
+  } finally {
+    await sharded.close();
+  }
+});

@@ -25,20 +25,21 @@ export interface Harness {
 }
 
 /** A real app on the real Redis under a key prefix of its own; `close` deletes every key it made. */
-export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string } = {}): Harness {
+export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string; shards?: number } = {}): Harness {
   const prefix = `test-admin-${name}-${process.pid}-${Date.now()}`;
-  const keys = createKeys(prefix);
+  const keys = createKeys(prefix, options.shards ?? 1);
   const logLines: string[] = [];
   const logger = createLogger({ name: 'admin-test', level: 'trace' }, { write: (line: string) => void logLines.push(line) });
   const redis = createRedisClient({ url: REDIS_URL, role: 'publisher', name: 'admin-test' });
   const queueConnection = createRedisClient({ url: REDIS_URL, role: 'worker', name: 'admin-test-queue' });
-  const queue = new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: keys.shard(0).bullPrefix() });
+  const queues = keys.allShards().map((shard) => new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: shard.bullPrefix() }));
+  const queue = queues[0]!;
   const store = createWebhookStore({ redis, keys, secretBox: new SecretBox(randomBytes(32)) });
   const readiness = createReadiness();
   const app = buildApp({
     store,
     redis: options.pingRedis ?? redis,
-    queues: [queue],
+    queues,
     logger,
     readiness,
     producer: createDialProducer({ redis, keyPrefix: prefix }),
@@ -55,7 +56,7 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     logLines,
     async close() {
       await app.close();
-      await queue.close();
+      await Promise.all(queues.map((q) => q.close()));
       await deleteKeys(redis, prefix);
       await Promise.all([redis.quit(), queueConnection.quit()]);
     },
