@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { KEY_LAYOUT_VERSION, createKeys, createRedisClient, ensureLayout, type Redis } from '@outboundiq/core';
-import { deleteKeys, sleep, uniquePrefix } from '@outboundiq/testkit';
+import { deleteKeys, uniquePrefix } from '@outboundiq/testkit';
 import { REDIS_URL, dial, enableCompanies, storedDials } from './harness.test-util.js';
 import { createDialProducer, type DialProducer } from './index.js';
-import { ABSENT_LAYOUT_TTL_MS } from './layout.js';
 
 describe('the producer and the stored key layout', () => {
   let redis: Redis;
@@ -29,17 +28,17 @@ describe('the producer and the stored key layout', () => {
     await redis.quit();
   });
 
-  it('skips every dial while no layout is stored, writes nothing, and looks again a moment later', async () => {
+  it('skips every dial while no layout is stored, writes nothing, and publishes the very next call once a webhook exists', async () => {
     const { prefix, producer } = fresh();
     await expect(producer.publish(dial())).resolves.toEqual({ enqueued: false, reason: 'no-enabled-webhook' });
     await expect(producer.publishMany([dial(), dial({ companySlug: 'other' })])).resolves.toEqual({ enqueued: 0, skipped: 2 });
     expect(await keysUnder(prefix)).toEqual([]);
 
-    // The admin stores the layout and a webhook: once the remembered absence runs out, dials go in.
+    // The admin stores the layout and a webhook: the very next dial goes in (an absence remembered
+    // for a while would skip dials of a webhook that already exists).
     const keys = createKeys(prefix, 1);
     await ensureLayout(redis, keys);
     await enableCompanies({ admin: redis, keys }, ['acme']);
-    await sleep(ABSENT_LAYOUT_TTL_MS + 50);
     await expect(producer.publish(dial())).resolves.toEqual({ enqueued: true });
     expect(await redis.xlen(keys.dials('acme'))).toBe(1);
   });

@@ -1,30 +1,22 @@
 import { ConfigError, KEY_LAYOUT_VERSION, MAX_SHARDS, createKeys, readLayout, type Keys, type RedisClient } from '@outboundiq/core';
 
 /**
- * While no layout is stored, no webhook can exist (the admin stores the layout before its first
- * one), so every dial is skipped. The absence is remembered this long, so a publisher calling in a
- * loop pays one round trip a call, not two.
- */
-export const ABSENT_LAYOUT_TTL_MS = 1_000;
-
-/**
  * The producer's keys, from the layout the workers stored in `p:layout` (S and the layout version).
  * S is fixed for the life of the data, so the layout is read once and kept; so is a version this
  * producer cannot write, which no later read could change without a migration. Concurrent first
  * calls share one read; a failed read is not remembered.
- * Resolves null while no layout is stored.
+ * Resolves null while no layout is stored. No webhook can exist then (whatever creates the first
+ * one stores the layout first), so every dial is rightly skipped; the absence is never remembered,
+ * since a webhook may be created the moment after: a publisher pays a second round trip per call
+ * only while nobody has a webhook at all.
  */
-export function createKeysSource(client: RedisClient, prefix: string, now: () => number = Date.now): () => Promise<Keys | null> {
+export function createKeysSource(client: RedisClient, prefix: string): () => Promise<Keys | null> {
   let known: Promise<Keys> | undefined;
-  let absentUntil = 0;
   let reading: Promise<Keys | null> | undefined;
 
   const read = async (): Promise<Keys | null> => {
     const stored = await readLayout(client, createKeys(prefix));
-    if (stored === null) {
-      absentUntil = now() + ABSENT_LAYOUT_TTL_MS;
-      return null;
-    }
+    if (stored === null) return null;
     known = Promise.resolve().then(() => keysOf(prefix, stored.shards, stored.version));
     // Every later call rejects the same way; this keeps the one kept promise from counting as unhandled.
     known.catch(() => {});
@@ -33,7 +25,6 @@ export function createKeysSource(client: RedisClient, prefix: string, now: () =>
 
   return () => {
     if (known) return known;
-    if (now() < absentUntil) return Promise.resolve(null);
     reading ??= read().finally(() => {
       reading = undefined;
     });
