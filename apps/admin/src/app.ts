@@ -1,20 +1,18 @@
 import type { HostCheck, Logger, Redis } from '@outboundiq/core';
 import type { MetricsRegistry } from '@outboundiq/runtime';
 import type { DialProducer } from '@outboundiq/webhook-producer';
-import { WebhookLimitError, type WebhookStore } from '@outboundiq/webhook-store';
+import type { WebhookStore } from '@outboundiq/webhook-store';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError } from 'fastify';
-import { createAuthHook } from './auth.js';
+import { createAuthCheck, createAuthHook } from './auth.js';
 import { BOARD_PATH, boardRoutes } from './board.js';
-import { ApiError, invalidRequest, notFound } from './errors.js';
+import { invalidRequest, notFound } from './errors.js';
+import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, answerClientError, createRouterRefusalHandler, toApiError } from './framework-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadiness, healthRoutes, type Readiness } from './routes/health.js';
 import { createAdminMetrics, metricsRoutes } from './routes/metrics.js';
 import { settingsPageRoutes } from './routes/settings-page.js';
 import { webhookRoutes } from './routes/webhooks.js';
-
-/** A webhook body is a few KB at most (2,048-character URL, 10 headers of 1 KB). */
-const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface AppDeps {
   store: WebhookStore;
@@ -42,7 +40,15 @@ export interface AppDeps {
 
 /** The admin API and dashboard, not listening: main.ts listens, tests use `inject`. */
 export function buildApp(deps: AppDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: BODY_LIMIT_BYTES });
+  const checkAuth = createAuthCheck({ tokens: deps.config.adminTokens, browserPrefix: BOARD_PATH });
+  // Every refusal fastify makes on its own answers in the contract's error body: see framework-errors.ts.
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: createRouterRefusalHandler(checkAuth),
+    clientErrorHandler: answerClientError,
+  });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const apiError = toApiError(err);
@@ -62,7 +68,7 @@ export function buildApp(deps: AppDeps) {
     });
   });
 
-  app.addHook('onRequest', createAuthHook({ tokens: deps.config.adminTokens, browserPrefix: BOARD_PATH }));
+  app.addHook('onRequest', createAuthHook(checkAuth));
 
   const openApi = buildOpenApiDocument();
   app.get('/v1/openapi.json', { config: { public: true } }, async () => openApi);
@@ -79,21 +85,3 @@ export function buildApp(deps: AppDeps) {
 }
 
 export type AdminApp = ReturnType<typeof buildApp>;
-
-/** Maps whatever a handler or fastify threw onto the contract's status codes and error body. */
-function toApiError(err: FastifyError): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof WebhookLimitError) return new ApiError(409, 'webhook_limit_reached', err.message);
-  switch (err.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return invalidRequest([{ field: 'body', message: 'content type must be application/json' }]);
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return invalidRequest([{ field: 'body', message: `must be at most ${BODY_LIMIT_BYTES} bytes` }]);
-  }
-  // Other framework 4xx (bad content length, bad URL...): the request itself is broken. Their
-  // message is not echoed, as it can quote what the caller sent.
-  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-    return new ApiError(400, 'invalid_request', 'the request is malformed');
-  }
-  return new ApiError(500, 'internal_error', 'internal error');
-}

@@ -52,14 +52,16 @@ export interface AuthHookOptions {
 }
 
 /**
- * One gate for every request, unknown routes included (a caller without a token learns nothing,
- * not even which routes exist). Routes opt out with `config: { public: true }`.
+ * Answers 401 (and returns the reply) unless the request carries a valid token; undefined when it
+ * does. Reads only the headers and the URL, so it also serves requests the router refused before
+ * any route or hook ran (framework-errors.ts).
  */
-export function createAuthHook(options: AuthHookOptions) {
+export type AuthCheck = (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+
+export function createAuthCheck(options: AuthHookOptions): AuthCheck {
   const isValid = createTokenCheck(options.tokens);
   const prefix = options.browserPrefix;
-  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    if (request.routeOptions.config?.public === true) return undefined;
+  return (request, reply) => {
     const header = request.headers.authorization;
     const path = request.url.split('?', 1)[0]!;
     const forBrowser = path === prefix || path.startsWith(`${prefix}/`);
@@ -69,5 +71,16 @@ export function createAuthHook(options: AuthHookOptions) {
     // Answer here rather than throw: the dashboard's routes have bull-board's own error handler.
     const challenge = forBrowser ? `Basic realm="${AUTH_REALM}", charset="UTF-8"` : `Bearer realm="${AUTH_REALM}"`;
     return reply.code(401).header('www-authenticate', challenge).send(unauthorized().toBody());
+  };
+}
+
+/**
+ * One gate for every request, unknown routes included (a caller without a token learns nothing,
+ * not even which routes exist). Routes opt out with `config: { public: true }`.
+ */
+export function createAuthHook(check: AuthCheck) {
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    if (request.routeOptions.config?.public === true) return undefined;
+    return check(request, reply);
   };
 }

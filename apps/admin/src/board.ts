@@ -3,6 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
+import { requestError } from './framework-errors.js';
 
 export const BOARD_PATH = '/admin/queues';
 
@@ -17,7 +18,7 @@ export interface BoardOptions {
  * not a dashboard button. Authentication is the app's own onRequest hook, which runs first.
  */
 export const boardRoutes: FastifyPluginAsync<BoardOptions> = async (app, { queues }) => {
-  const serverAdapter = new FastifyAdapter();
+  const serverAdapter = new BoardAdapter();
   serverAdapter.setBasePath(BOARD_PATH);
   createBullBoard({
     // Every shard's queue is named `deliveries` (its shard is in its key prefix): with more than one,
@@ -31,3 +32,22 @@ export const boardRoutes: FastifyPluginAsync<BoardOptions> = async (app, { queue
   });
   await app.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
 };
+
+type BoardErrorHandler = Parameters<FastifyAdapter['setErrorHandler']>[0];
+type BoardAnswer = ReturnType<BoardErrorHandler>;
+
+/**
+ * Bull Board answers its own UI in its own protocol (`{ error: { key } }`, a key its UI translates),
+ * and its plugin sets an error handler of its own, which would answer fastify's refusals of a request
+ * (bad JSON, content type, body size) that way too. Those get the API's error body, like everywhere
+ * else; what only Bull Board can explain (a failing Redis call) still goes to its handler.
+ */
+class BoardAdapter extends FastifyAdapter {
+  override setErrorHandler(handler: BoardErrorHandler): this {
+    return super.setErrorHandler((error): BoardAnswer => {
+      const refusal = requestError(error);
+      if (refusal === undefined) return handler(error);
+      return { status: refusal.statusCode as NonNullable<BoardAnswer['status']>, body: refusal.toBody() };
+    });
+  }
+}

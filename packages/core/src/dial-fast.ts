@@ -1,4 +1,4 @@
-import { ISO_WITH_ZONE, MAX_STRING_LENGTH, normaliseUsPhone, type DialEvent } from './dial.js';
+import { COMPANY_SLUG_MAX_LENGTH, COMPANY_SLUG_PATTERN, ISO_WITH_ZONE, MAX_STRING_LENGTH, normaliseUsPhone, type DialEvent } from './dial.js';
 
 /**
  * Hand-written fast paths for the two dial schemas, for the hot loops (the producer validates every
@@ -7,7 +7,6 @@ import { ISO_WITH_ZONE, MAX_STRING_LENGTH, normaliseUsPhone, type DialEvent } fr
  * schema, which owns the rules and the error messages. dial-fast.test.ts checks the agreement.
  */
 
-const SLUG = /^[A-Za-z0-9._-]+$/;
 const STORED_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const STORED_PHONE = /^\d{10}$/;
 const FOUR_DIGIT_YEAR = /^\d{4}-/;
@@ -24,7 +23,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   return proto === Object.prototype || proto === null;
 };
 
-const isSlug = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 128 && SLUG.test(v);
+const isSlug = (v: unknown): v is string =>
+  typeof v === 'string' && v.length >= 1 && v.length <= COMPANY_SLUG_MAX_LENGTH && COMPANY_SLUG_PATTERN.test(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_STRING_LENGTH;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER;
 

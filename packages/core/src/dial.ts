@@ -3,11 +3,18 @@ import { z } from 'zod';
 /** Strings a publisher gives us are capped; the doc's receivers store them in fixed columns. */
 export const MAX_STRING_LENGTH = 1024;
 
+/**
+ * The company slug rule (CONTRACT section 2), in one place: the producer, the batcher, the admin's
+ * routes and its router limit all derive from these, so a slug one accepts the others accept too.
+ */
+export const COMPANY_SLUG_MAX_LENGTH = 128;
+export const COMPANY_SLUG_PATTERN = /^[A-Za-z0-9._-]+$/;
+
 export const companySlugSchema = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"');
+  .max(COMPANY_SLUG_MAX_LENGTH, `must be at most ${COMPANY_SLUG_MAX_LENGTH} characters`)
+  .regex(COMPANY_SLUG_PATTERN, 'may contain only letters, digits, ".", "_" and "-"');
 
 const text = z.string({ error: 'must be a string' }).max(MAX_STRING_LENGTH, `must be at most ${MAX_STRING_LENGTH} characters`);
 const nullableText = text.nullable().optional().transform((v) => v ?? null);

@@ -10,3 +10,4 @@ export * from './dials.js';
 export * from './prometheus.js';
 export * from './faults/index.js';
 export * from './backends.js';
+export * from './slugs.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKeys, createRedisClient, ensureLayout, slotOf, type RedisClient } from '@outboundiq/core';
-import { startRedisServer, uniquePrefix, waitFor } from '@outboundiq/testkit';
+import { COMPANY_SLUG_CASES, startRedisServer, uniquePrefix, waitFor } from '@outboundiq/testkit';
 import type { Command } from 'ioredis';
 import { TARGETS, dial, enableCompanies, startTarget, storedDials, type Target } from './harness.test-util.js';
 import { createDialProducer, DialValidationError, type DialProducer } from './index.js';
@@ -145,6 +145,27 @@ describe.each(TARGETS)('the producer library on %s', (kind) => {
     await expect(producer.publish(dial({ companySlug: company }))).resolves.toEqual({ enqueued: true });
     expect(await admin.xlen(keys.dials(company))).toBe(1);
     expect(await admin.zscore(keys.shardOfCompany(company).ready(), company)).toBeNull();
+  });
+
+  // The same table the admin API's tests run: every slug a publisher may send, an operator can manage.
+  describe('the shared company slug table', () => {
+    const valid = COMPANY_SLUG_CASES.filter((c) => c.valid);
+    beforeAll(() => enableCompanies(target, valid.map((c) => c.slug)));
+
+    it.each(valid)('$label: publish and publishMany enqueue it, stored as given', async ({ slug }) => {
+      await expect(producer.publish(dial({ companySlug: slug, callId: 'slug-one' }))).resolves.toEqual({ enqueued: true });
+      await expect(producer.publishMany([dial({ companySlug: slug, callId: 'slug-many' })])).resolves.toEqual({ enqueued: 1, skipped: 0 });
+      const stored = await storedDials(target.admin, target.keys, slug);
+      expect(stored.map((d) => [d.companySlug, d.callId])).toEqual([[slug, 'slug-one'], [slug, 'slug-many']]);
+    });
+
+    it.each(COMPANY_SLUG_CASES.filter((c) => !c.valid))('$label: a DialValidationError naming companySlug, nothing enqueued', async ({ slug }) => {
+      const one = producer.publish(dial({ companySlug: slug }));
+      await expect(one).rejects.toBeInstanceOf(DialValidationError);
+      await expect(one).rejects.toThrow(/\bcompanySlug\b/);
+      await expect(producer.publishMany([dial({ callId: 'slug-bad' }), dial({ companySlug: slug })])).rejects.toThrow(/dials\[1\]\.companySlug/);
+      expect((await storedDials(target.admin, target.keys, 'acme')).some((d) => d.callId === 'slug-bad')).toBe(false);
+    });
   });
 });
 

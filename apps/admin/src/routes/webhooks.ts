@@ -1,17 +1,10 @@
-import {
-  companySlugSchema,
-  issuesOf,
-  webhookCreateSchema,
-  webhookIdSchema,
-  webhookUpdateSchema,
-  type HostCheck,
-  type Webhook,
-} from '@outboundiq/core';
+import { issuesOf, webhookCreateSchema, webhookUpdateSchema, type HostCheck, type Webhook } from '@outboundiq/core';
 import type { DialProducer } from '@outboundiq/webhook-producer';
 import type { WebhookStore } from '@outboundiq/webhook-store';
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import { invalidRequest, notFound } from '../errors.js';
+import { parseCompanySlug, parseWebhookId } from '../params.js';
 import { sampleDial } from '../sample-dial.js';
 
 export interface WebhookRoutesOptions {
@@ -90,16 +83,11 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
 };
 
 function companyOf(params: CompanyParams): string {
-  const result = companySlugSchema.safeParse(params.companySlug);
-  if (!result.success) throw invalidRequest(issuesOf(result.error, ['companySlug']));
-  return result.data;
+  return parseCompanySlug(params.companySlug);
 }
 
-/** A malformed id is a 404 like any unknown one: an id is opaque to callers. */
 function webhookOf(params: WebhookParams): { company: string; id: string } {
-  const company = companyOf(params);
-  if (!webhookIdSchema.safeParse(params.webhookId).success) throw notFound('webhook');
-  return { company, id: params.webhookId };
+  return { company: companyOf(params), id: parseWebhookId(params.webhookId) };
 }
 
 function found(webhook: Webhook | null): Webhook {
