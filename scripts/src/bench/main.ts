@@ -61,6 +61,15 @@ const notePeak = (rss: Record<string, number | null>) => {
   }
 };
 
+// Ctrl-C or a kill of the bench alone: stop the one Redis, then exit through 'exit', whose handlers
+// kill the apps and the cluster's redis-servers, instead of leaving them running on the machine.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    setTimeout(() => process.exit(code), 5_000).unref();
+    void server.stop().finally(() => process.exit(code));
+  });
+}
+
 log(`redis-server at ${server.url}, receiver pid ${receiver.pid}`);
 let failed = false;
 try {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT, type AppName } from '@outboundiq/testkit';
 
 /** Peak resident set (VmHWM) of a live process, in MiB; null once it is gone. */
@@ -95,6 +95,12 @@ export interface BenchApp {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** Apps not yet exited: a bench that exits mid-run (an error, Ctrl-C) must not leave them polling Redis. */
+const liveApps = new Set<ChildProcess>();
+function killLiveApps(): void {
+  for (const child of liveApps) child.kill('SIGKILL');
+}
+
 /** `node [execArgv] apps/<app>/dist/main.js` with the benchmark's environment. */
 export function startApp(app: AppName, env: AppEnv, name: string): BenchApp {
   const child = spawn(process.execPath, [...(env.execArgv ?? []), `${REPO_ROOT}apps/${app}/dist/main.js`], {
@@ -116,7 +122,14 @@ export function startApp(app: AppName, env: AppEnv, name: string): BenchApp {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (liveApps.size === 0 && !process.listeners('exit').includes(killLiveApps)) process.once('exit', killLiveApps);
+  liveApps.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      liveApps.delete(child);
+      resolve(code);
+    }),
+  );
   return {
     name,
     pid: child.pid!,
