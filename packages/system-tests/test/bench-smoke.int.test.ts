@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { REPO_ROOT } from '@outboundiq/testkit';
 
-// Runs the built benchmark with tiny sizes: it must finish and report every section. Its figures
-// are not checked: speed is what the benchmark prints, never a test that fails on a slow machine.
+// Runs the built benchmark with tiny sizes: it must finish and report every section, the cluster
+// row included (a local Redis Cluster of its own). Its figures are not checked: speed is what the
+// benchmark prints, never a test that fails on a slow machine.
 describe('pnpm bench --smoke', () => {
   it('exits 0 and writes results.json with every section', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oiq-bench-'));
@@ -34,7 +35,16 @@ describe('pnpm bench --smoke', () => {
       expect(results.naive).toEqual(expect.objectContaining({ dialsPerSecond: expect.any(Number), oursOverNaive: expect.any(Number) }));
       expect(results.httpCeiling.map((r: { client: string }) => r.client)).toEqual(expect.arrayContaining(['got', 'node:https']));
       expect(results.memory.redis.length).toBeGreaterThan(0);
-      expect(Object.keys(results.memory.peakRssMiB)).toEqual(expect.arrayContaining(['bench', 'receiver', 'redis-server', 'batcher-1', 'sender-1', 'naive-worker']));
+      expect(Object.keys(results.memory.peakRssMiB)).toEqual(expect.arrayContaining(['bench', 'receiver', 'redis-server', 'batcher-1', 'sender-1', 'naive-worker', 'redis-cluster master']));
+      // The cluster row: every backend ran, and each of the 3 masters reported its commands and its shards.
+      const cluster = results.cluster;
+      expect(cluster.runs.map((r: { backend: string }) => r.backend)).toEqual(['one Redis, S = 1', 'one Redis, S = 16', 'Redis Cluster 3+3, S = 16']);
+      for (const run of cluster.runs) expect(run).toEqual(expect.objectContaining({ dialsPerSecond: expect.any(Number), masters: expect.any(Array) }));
+      expect(cluster.clusterOverOneRedis).toEqual(expect.any(Number));
+      expect(cluster.perMaster).toHaveLength(3);
+      expect(cluster.perMaster.reduce((sum: number, m: { shards: number }) => sum + m.shards, 0)).toBe(16);
+      for (const master of cluster.perMaster) expect(master.commands).toBeGreaterThan(0);
+      expect(output).toContain('7c. Each master');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

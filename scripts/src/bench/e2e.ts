@@ -1,7 +1,8 @@
 import { createKeys, secretBoxFromEnv } from '@outboundiq/core';
 import { createDialProducer, type DialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { masterMeter, oneRedisBackend, type MasterSample, type PipelineBackend } from './backend.js';
 import { benchDial, companyNames, dialBatch } from './dials.js';
 import { inParallel } from './producer-bench.js';
 import { cpuMeter, peakRssMiB, round, startApp, stopApp, usPer, waitForClients, type BenchApp, type CpuSample } from './procs.js';
@@ -15,8 +16,11 @@ export interface PipelineShape {
 }
 
 export interface BenchContext {
+  /** The bench's one Redis: every section's, and the pipeline's unless `backend` says otherwise. */
   redis: Redis;
   redisUrl: string;
+  /** Where the pipeline runs instead (the cluster section); its rows then carry each master's figures. */
+  backend?: PipelineBackend;
   caPath: string;
   receiver: BenchReceiver;
   /** Node flags for the apps (`--cpu-prof`...). */
@@ -32,12 +36,15 @@ export interface RunningPipeline {
   stop(): Promise<Record<string, number | null>>;
 }
 
+const backendOf = (ctx: BenchContext): PipelineBackend => ctx.backend ?? oneRedisBackend(ctx.redis, ctx.redisUrl, 1);
+
 /** A fresh key prefix with companies and webhooks, the apps as child processes, warmed up. */
 export async function startBenchPipeline(ctx: BenchContext, shape: PipelineShape, prefix: string): Promise<RunningPipeline> {
-  const { redis, receiver } = ctx;
-  await redis.flushdb();
-  const keys = createKeys(prefix);
-  const store = createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'development').box });
+  const { receiver } = ctx;
+  const backend = backendOf(ctx);
+  await backend.flush();
+  const keys = createKeys(prefix, backend.shards);
+  const store = createWebhookStore({ redis: backend.client, keys, secretBox: secretBoxFromEnv(undefined, 'development').box });
   const companies = companyNames(shape.companies);
   await inParallel(companies.length * shape.webhooksPerCompany, 64, (i) =>
     store.create(companies[i % companies.length]!, {
@@ -47,12 +54,12 @@ export async function startBenchPipeline(ctx: BenchContext, shape: PipelineShape
       enabled: true,
     }),
   );
-  const env = { redisUrl: ctx.redisUrl, prefix, caPath: ctx.caPath, extra: ctx.appEnv ?? {}, execArgv: ctx.execArgv ?? [] };
+  const env = { redis: backend.appEnv, prefix, caPath: ctx.caPath, extra: ctx.appEnv ?? {}, execArgv: ctx.execArgv ?? [] };
   const apps = [
     ...Array.from({ length: shape.batchers }, (_, i) => startApp('batcher', env, `batcher-${i + 1}`)),
     ...Array.from({ length: shape.senders }, (_, i) => startApp('sender', env, `sender-${i + 1}`)),
   ];
-  const producer = createDialProducer({ redisUrl: ctx.redisUrl, keyPrefix: prefix, timeoutMs: 10_000 });
+  const producer = createDialProducer({ ...backend.producer, keyPrefix: prefix, timeoutMs: 10_000 });
   const stop = async () => {
     const rss: Record<string, number | null> = {};
     for (const app of apps) rss[app.name] = peakRssMiB(app.pid);
@@ -62,7 +69,7 @@ export async function startBenchPipeline(ctx: BenchContext, shape: PipelineShape
   };
   try {
     await Promise.race([
-      Promise.all([waitForClients(redis, 'oiq-batcher-', shape.batchers), waitForClients(redis, 'oiq-sender', shape.senders)]),
+      Promise.all([waitForClients(backend.masters, 'oiq-batcher-', shape.batchers), waitForClients(backend.masters, 'oiq-sender', shape.senders)]),
       ...apps.map((app) => app.exited.then((code) => Promise.reject(new Error(`${app.name} exited (${code}) at start: ${app.output.join(' | ')}`)))),
     ]);
     // One dial per company goes through first: connections are open and every stream has its group.
@@ -88,6 +95,8 @@ export interface ThroughputRow extends PipelineShape {
   /** CPU microseconds per delivered dial, per process. */
   cpuUsPerDial: Record<string, number>;
   peakRssMiB: Record<string, number | null>;
+  /** Each master's commands and CPU over the run; only on rows of a `ctx.backend`. */
+  masters?: MasterSample[];
 }
 
 export interface ThroughputSizes {
@@ -105,15 +114,19 @@ export interface ThroughputSizes {
 export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, sizes: ThroughputSizes, prefix: string): Promise<ThroughputRow> {
   const pipeline = await startBenchPipeline(ctx, shape, prefix);
   const { receiver } = ctx;
+  const backend = backendOf(ctx);
   const meter = cpuMeter(
     { bench: process.pid, receiver: receiver.pid, ...Object.fromEntries(pipeline.apps.map((a) => [a.name, a.pid])) },
-    ctx.redis,
+    // The masters are `redis`, as on one Redis; a cluster's replicas cost CPU on this machine too.
+    backend.replicas.length > 0 ? { redis: backend.masters, 'redis-replicas': backend.replicas } : { redis: backend.masters },
   );
+  const perMaster = ctx.backend ? await masterMeter(backend.masters) : undefined;
   const startedAt = Date.now();
   let published = 0;
   const delivered = () => receiver.dials / shape.webhooksPerCompany;
   let cpu: CpuSample = { share: {}, seconds: {} };
   let rss: Record<string, number | null> = {};
+  let masters: MasterSample[] | undefined;
   try {
     const lane = async () => {
       while (published < sizes.dials) {
@@ -131,6 +144,7 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
     await receiver.waitForDials(sizes.dials * shape.webhooksPerCompany);
   } finally {
     cpu = await meter();
+    masters = await perMaster?.();
     rss = await pipeline.stop();
   }
   const stats = await receiver.stats();
@@ -146,6 +160,7 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
     cpu: cpu.share,
     cpuUsPerDial: usPer(cpu, sizes.dials),
     peakRssMiB: rss,
+    ...(masters ? { masters } : {}),
   };
 }
 

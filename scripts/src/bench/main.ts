@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { REPO_ROOT, ensureTestCa, startRedisServer } from '@outboundiq/testkit';
 import { Redis } from 'ioredis';
 import { benchLightLoad, benchThroughput, type BenchContext, type PipelineShape, type ThroughputRow } from './e2e.js';
+import { benchCluster } from './cluster.js';
 import { benchHttpCeiling } from './http-ceiling.js';
 import { benchRedisMemory } from './memory.js';
 import { benchNaive } from './naive.js';
@@ -51,6 +52,7 @@ const results: BenchResults = {
   naive: null,
   httpCeiling: [],
   memory: { redis: [], peakRssMiB: {} },
+  cluster: null,
 };
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 const notePeak = (rss: Record<string, number | null>) => {
@@ -58,6 +60,15 @@ const notePeak = (rss: Record<string, number | null>) => {
     if (mib !== null) results.memory.peakRssMiB[name] = Math.max(results.memory.peakRssMiB[name] ?? 0, mib);
   }
 };
+
+// Ctrl-C or a kill of the bench alone: stop the one Redis, then exit through 'exit', whose handlers
+// kill the apps and the cluster's redis-servers, instead of leaving them running on the machine.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    setTimeout(() => process.exit(code), 5_000).unref();
+    void server.stop().finally(() => process.exit(code));
+  });
+}
 
 log(`redis-server at ${server.url}, receiver pid ${receiver.pid}`);
 let failed = false;
@@ -105,6 +116,18 @@ try {
   if (options.only.has('memory')) {
     log('section 6: Redis memory per pending dial');
     results.memory.redis = await benchRedisMemory(redis, server.url, options.memoryDials);
+  }
+  if (options.only.has('cluster')) {
+    results.cluster = await benchCluster(
+      ctx,
+      {
+        dials: options.clusterDials, chunk: options.chunk, window: options.window, companies: options.manyCompanies,
+        rounds: options.clusterRounds, masters: options.clusterMasters, shards: options.clusterShards,
+      },
+      log,
+    );
+    for (const run of results.cluster.runs) notePeak(run.peakRssMiB);
+    notePeak({ 'redis-cluster master': results.cluster.peakMasterRssMiB });
   }
   notePeak({ bench: peakRssMiB(process.pid), receiver: peakRssMiB(receiver.pid), 'redis-server': peakRssMiB(await redisPid(redis)) });
 } catch (err) {

@@ -22,9 +22,14 @@ export interface BenchOptions {
   httpSeconds: number;
   httpConcurrency: number;
   memoryDials: number;
+  /** Dials per cluster-section run; the end-to-end count unless given. */
+  clusterDials: number;
+  clusterRounds: number;
+  clusterMasters: number;
+  clusterShards: number;
 }
 
-export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory'] as const;
+export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory', 'cluster'] as const;
 
 const FULL = {
   'producer-dials': 200_000,
@@ -39,6 +44,11 @@ const FULL = {
   'http-seconds': 3,
   'http-concurrency': 64,
   'memory-dials': 100_000,
+  // Each round runs every backend once, the order reversed every other round: load that drifts
+  // during the run then weighs on one Redis and the cluster alike.
+  'cluster-rounds': 2,
+  'cluster-masters': 3,
+  'cluster-shards': 16,
 };
 
 const SMOKE: typeof FULL = {
@@ -54,6 +64,9 @@ const SMOKE: typeof FULL = {
   'http-seconds': 0.3,
   'http-concurrency': 8,
   'memory-dials': 1_000,
+  'cluster-rounds': 1,
+  'cluster-masters': 3,
+  'cluster-shards': 16,
 };
 
 export const USAGE = `pnpm bench [-- options]
@@ -64,7 +77,11 @@ export const USAGE = `pnpm bench [-- options]
   --env KEY=VALUE         extra environment for the apps (repeatable), e.g. --env SENDER_CONCURRENCY=128
   --report FILE           print the tables of an earlier results.json, run nothing
   --out FILE              where to write the results (default bench/results.json)
-  ${Object.entries(FULL).map(([k, v]) => `--${k} N (default ${v})`).join('\n  ')}`;
+  ${Object.entries(FULL).map(([k, v]) => `--${k} N (default ${v})`).join('\n  ')}
+  --cluster-dials N (default: --e2e-dials)
+section cluster: 1 batcher + 1 sender, --many-companies companies x 1 webhook, closed loop, on the
+  bench's one Redis at S = 1, on it at S = --cluster-shards, and on a local Redis Cluster (--cluster-masters
+  masters, one replica each, AOF off) at that S; prints dials/s, the ratio, each master's share of commands`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const numeric = Object.fromEntries(Object.keys(FULL).map((k) => [k, { type: 'string' as const }]));
@@ -79,6 +96,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       out: { type: 'string' },
       report: { type: 'string' },
       env: { type: 'string', multiple: true },
+      'cluster-dials': { type: 'string' },
       ...numeric,
     },
   });
@@ -87,9 +105,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     process.exit(0);
   }
   const base = values.smoke ? SMOKE : FULL;
-  const num = (name: keyof typeof FULL): number => {
+  const num = (name: keyof typeof FULL | 'cluster-dials'): number => {
     const raw = (values as Record<string, unknown>)[name];
-    if (raw === undefined) return base[name];
+    if (raw === undefined) return name === 'cluster-dials' ? num('e2e-dials') : base[name];
     const n = Number(raw);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not ${String(raw)}`);
     return n;
@@ -122,5 +140,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     httpSeconds: num('http-seconds'),
     httpConcurrency: num('http-concurrency'),
     memoryDials: num('memory-dials'),
+    clusterDials: num('cluster-dials'),
+    clusterRounds: num('cluster-rounds'),
+    clusterMasters: num('cluster-masters'),
+    clusterShards: num('cluster-shards'),
   };
 }

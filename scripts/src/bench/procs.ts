@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT, type AppName } from '@outboundiq/testkit';
 
 /** Peak resident set (VmHWM) of a live process, in MiB; null once it is gone. */
@@ -43,20 +43,32 @@ export interface CpuSample {
   seconds: Record<string, number>;
 }
 
-/** Samples the CPU of a set of processes, and of Redis, over a measured interval. */
-export function cpuMeter(pids: Record<string, number>, redis: Redis) {
+/**
+ * Samples the CPU of a set of processes, and of Redis, over a measured interval. `redis` is the one
+ * Redis (reported as `redis`), or named groups of nodes whose CPU is summed, e.g. a cluster's masters
+ * and its replicas: every redis-server shares this machine's cores, so each group's total is its cost.
+ */
+export function cpuMeter(pids: Record<string, number>, redis: Redis | Record<string, readonly Redis[]>) {
+  const groups: Record<string, readonly Redis[]> = isRedis(redis) ? { redis: [redis] } : redis;
+  const groupSeconds = async () =>
+    Object.fromEntries(
+      await Promise.all(Object.entries(groups).map(async ([name, nodes]) => [name, (await Promise.all(nodes.map(redisCpuSeconds))).reduce((a, b) => a + b, 0)] as const)),
+    );
   const before = new Map(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const startedAt = performance.now();
-  const redisBefore = redisCpuSeconds(redis);
+  const redisBefore = groupSeconds();
   return async (): Promise<CpuSample> => {
     const wall = (performance.now() - startedAt) / 1000;
     const seconds: Record<string, number> = {};
     for (const [name, pid] of Object.entries(pids)) seconds[name] = cpuSeconds(pid) - before.get(name)!;
-    seconds.redis = (await redisCpuSeconds(redis)) - (await redisBefore);
+    const [after, start] = [await groupSeconds(), await redisBefore];
+    for (const name of Object.keys(groups)) seconds[name] = after[name]! - start[name]!;
     const share = Object.fromEntries(Object.entries(seconds).map(([name, s]) => [name, round(s / wall, 2)]));
     return { share, seconds };
   };
 }
+
+const isRedis = (value: unknown): value is Redis => typeof (value as Partial<Redis>).info === 'function';
 
 /** CPU microseconds per unit of work, per process: the figure that contention on the machine moves least. */
 export function usPer(sample: CpuSample, units: number): Record<string, number> {
@@ -64,7 +76,8 @@ export function usPer(sample: CpuSample, units: number): Record<string, number> 
 }
 
 export interface AppEnv {
-  redisUrl: string;
+  /** Where Redis is: REDIS_URL, or REDIS_CLUSTER_NODES; and SHARDS. */
+  redis: Record<string, string>;
   prefix: string;
   caPath: string;
   extra?: Record<string, string>;
@@ -82,12 +95,18 @@ export interface BenchApp {
   kill(signal: NodeJS.Signals): void;
 }
 
+/** Apps not yet exited: a bench that exits mid-run (an error, Ctrl-C) must not leave them polling Redis. */
+const liveApps = new Set<ChildProcess>();
+function killLiveApps(): void {
+  for (const child of liveApps) child.kill('SIGKILL');
+}
+
 /** `node [execArgv] apps/<app>/dist/main.js` with the benchmark's environment. */
 export function startApp(app: AppName, env: AppEnv, name: string): BenchApp {
   const child = spawn(process.execPath, [...(env.execArgv ?? []), `${REPO_ROOT}apps/${app}/dist/main.js`], {
     env: {
       PATH: process.env.PATH ?? '',
-      REDIS_URL: env.redisUrl,
+      ...env.redis,
       KEY_PREFIX: env.prefix,
       ALLOW_PRIVATE_DESTINATIONS: 'true',
       PORT: '0',
@@ -103,7 +122,14 @@ export function startApp(app: AppName, env: AppEnv, name: string): BenchApp {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (liveApps.size === 0 && !process.listeners('exit').includes(killLiveApps)) process.once('exit', killLiveApps);
+  liveApps.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      liveApps.delete(child);
+      resolve(code);
+    }),
+  );
   return {
     name,
     pid: child.pid!,
@@ -114,14 +140,19 @@ export function startApp(app: AppName, env: AppEnv, name: string): BenchApp {
   };
 }
 
-/** Waits until Redis lists `count` connections whose name starts with `namePrefix`. */
-export async function waitForClients(redis: Redis, namePrefix: string, count: number, timeoutMs = 20_000): Promise<void> {
+/**
+ * Waits until Redis lists `count` connections whose name starts with `namePrefix`. Given a cluster's
+ * masters, on every one of them: each app checks every master at start (noeviction), so an app that
+ * shows up everywhere has learnt the whole cluster.
+ */
+export async function waitForClients(redis: Redis | readonly Redis[], namePrefix: string, count: number, timeoutMs = 20_000): Promise<void> {
+  const nodes = isRedis(redis) ? [redis] : redis;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const list = (await redis.client('LIST')) as string;
-    const n = list.split('\n').filter((line) => line.includes(` name=${namePrefix}`)).length;
+    const lists = (await Promise.all(nodes.map((node) => node.client('LIST')))) as string[];
+    const n = Math.min(...lists.map((list) => list.split('\n').filter((line) => line.includes(` name=${namePrefix}`)).length));
     if (n >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${n} of ${count} ${namePrefix} connections after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`only ${n} of ${count} ${namePrefix} connections${nodes.length > 1 ? ' on some master' : ''} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,3 +1,4 @@
+import type { ClusterResult } from './cluster.js';
 import type { LightLoadRow, ThroughputRow } from './e2e.js';
 import type { HttpRow } from './http-ceiling.js';
 import type { MemoryRow } from './memory.js';
@@ -16,6 +17,8 @@ export interface BenchResults {
   naive: (NaiveRow & { oursOverNaive: number | null }) | null;
   httpCeiling: HttpRow[];
   memory: { redis: MemoryRow[]; peakRssMiB: Record<string, number> };
+  /** Section 7; absent from results written before it existed. */
+  cluster?: ClusterResult | null;
 }
 
 /**
@@ -75,4 +78,45 @@ export function printReport(r: BenchResults): void {
   );
   console.log(table('6a. Redis memory per pending dial', ['layout', 'dials', 'bytes/dial', 'MiB'], r.memory.redis.map((x) => [x.layout, x.pendingDials, x.bytesPerDial, x.usedMemoryDeltaMiB])));
   console.log(table('6b. Peak RSS (VmHWM), MiB, highest over the run', ['process', 'MiB'], Object.entries(r.memory.peakRssMiB).map(([k, v]) => [k, v])));
+  if (r.cluster) printCluster(r.cluster, r.machine.cpus);
 }
+
+function printCluster(c: ClusterResult, cpus: number): void {
+  const s = c.shape;
+  const what = `${s.batchers}+${s.senders}, ${s.companies.toLocaleString('en-US')} companies x ${s.webhooksPerCompany} webhook`;
+  const nodes = `${c.masters} masters + ${c.masters * c.replicasPerMaster} replicas, AOF ${c.appendOnly ? 'on' : 'off'}`;
+  console.log(
+    table(
+      `7a. Redis Cluster (${nodes}) beside one Redis, ${what}, runs alternating`,
+      ['backend', 'round', 'dials', 'dials/s', 'mean batch', 'p50 ms', 'p99 ms', 'Redis cmds/dial', 'CPU', 'CPU us/dial', 'machine bound/s'],
+      c.runs.map((e) => [
+        e.backend, e.round, e.dials, e.dialsPerSecond, e.meanBatch, e.latencyMs.p50, e.latencyMs.p99,
+        e.masters ? Math.round((e.masters.reduce((sum, m) => sum + m.commands, 0) / e.dials) * 100) / 100 : null,
+        cpuText(e.cpu), usText(e.cpuUsPerDial), machineBound(e.cpuUsPerDial, cpus),
+      ]),
+    ),
+  );
+  console.log(
+    table(
+      '7b. Each backend over its runs',
+      ['backend', 'dials', 'dials/s', 'cluster / this', 'Redis cmds/dial', 'Redis CPU us/dial', 'all CPU us/dial'],
+      // The cluster is the last backend of the summary.
+      c.summary.map((b) => [
+        b.backend, b.dials, b.dialsPerSecond, b.dialsPerSecond > 0 ? Math.round((c.summary.at(-1)!.dialsPerSecond / b.dialsPerSecond) * 100) / 100 : null,
+        b.redisCommandsPerDial, b.redisCpuUsPerDial, b.totalCpuUsPerDial,
+      ]),
+    ),
+  );
+  const goal = c.clusterOverOneRedis === null ? '' : `: ${c.clusterOverOneRedis >= 0.8 ? 'within' : 'NOT within'} 20 % of one Redis (goal)`;
+  console.log(`cluster / one Redis (S = 1) = ${c.clusterOverOneRedis ?? '-'}${goal}`);
+  console.log(
+    table(
+      `7c. Each master over the cluster's runs (S = ${c.shards}; % of all masters; CPU: share of one core)`,
+      ['master', 'slots', 'shards', 'commands', 'commands %', 'CPU s', 'CPU %', 'CPU'],
+      c.perMaster.map((m) => [m.node, m.slots, m.shards, m.commands, pct(m.commandShare), m.cpuSeconds, pct(m.cpuShare), `${Math.round(m.cpuOfOneCore * 100)}%`]),
+    ),
+  );
+}
+
+/** 0.262 -> 26.2 (a number, so the column is right-aligned). */
+const pct = (share: number) => Math.round(share * 1000) / 10;
