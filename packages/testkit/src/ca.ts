@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { requireTools } from './tools.js';
 
 export interface TestCa {
   /** PEM of the CA: what NODE_EXTRA_CA_CERTS points at. */
@@ -18,6 +19,7 @@ export interface TestCa {
 export function ensureTestCa(dir: string): TestCa {
   const paths = { caPath: join(dir, 'ca.pem'), caKey: join(dir, 'ca-key.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server-key.pem') };
   if (!existsSync(paths.cert)) {
+    requireTools(['openssl'], 'it makes a local CA for HTTPS on loopback');
     mkdirSync(dir, { recursive: true });
     const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=outboundIQ test CA',

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { requireTools } from './tools.js';
 
 const snippets = fileURLToPath(new URL('../doc-snippets/', import.meta.url));
 
@@ -19,6 +20,7 @@ export async function verifyWithDocNode(requests: readonly SignedRequest[]): Pro
 
 /** Runs the doc's Python snippet, verbatim, with python3, on each request. */
 export function verifyWithDocPython(requests: readonly SignedRequest[]): boolean[] {
+  requireTools(['python3'], "it runs the doc's Python snippet");
   const input = requests.map((r) => JSON.stringify({ body: r.body.toString('base64'), header: r.header ?? '', secret: r.secret })).join('\n');
   const out = execFileSync('python3', [`${snippets}verify.py`], { input: `${input}\n`, encoding: 'utf8' });
   return out.trim().split('\n').filter(Boolean).map((line) => line === 'true');

@@ -11,3 +11,4 @@ export * from './prometheus.js';
 export * from './faults/index.js';
 export * from './backends.js';
 export * from './slugs.js';
+export * from './tools.js';

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ClusterNodeProcess, clusterPorts, type NodeSettings } from './redis-cluster-node.js';
 import { SLOT_COUNT, clusterProblems, readReport, type NodeLine, type NodeReport } from './redis-cluster-view.js';
+import { requireTools } from './tools.js';
 import { sleep } from './wait.js';
 
 export interface RedisClusterOptions {
@@ -69,6 +70,7 @@ const MIGRATE_TIMEOUT_MS = 5_000;
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicasPerMaster ?? 1;
+  requireTools(['redis-server', 'redis-cli'], 'a local Redis Cluster');
   if (masters < 3) throw new Error(`a Redis Cluster needs at least 3 masters, not ${masters}`);
   const settings: NodeSettings = {
     nodeTimeoutMs: options.nodeTimeoutMs ?? 1_000,

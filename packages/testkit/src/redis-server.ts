@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { requireTools } from './tools.js';
 import { waitFor } from './wait.js';
 
 export interface RedisServerOptions {
@@ -24,6 +25,7 @@ export interface RedisServer {
 
 /** A redis-server of a test's own: its own port, its own folder, removed on stop. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  requireTools(['redis-server']);
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'oiq-redis-'));
   const args = [
