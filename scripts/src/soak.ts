@@ -4,31 +4,43 @@
 //
 //   pnpm soak -- --companies 10 --minutes 5 [--rate 50] [--seed 7]
 //
-// Exits 0 when every guarantee held, 1 otherwise.
-import { parseArgs } from 'node:util';
+// Exits 0 when every guarantee held, 1 otherwise, 2 on a bad option.
 import { secretBoxFromEnv } from '@outboundiq/core';
 import {
-  REPO_ROOT, ensureTestCa, formatReconciliation, quantile, startFaultWorld, startLoad, waitFor,
+  REPO_ROOT, ensureTestCa, formatReconciliation, quantile, requireTools, startFaultWorld, startLoad, waitFor,
   type FaultWorld, type WorldDeps,
 } from '@outboundiq/testkit';
 import { createDialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
+import { UsageError, commandLine, exitWithError, positiveNumber, strictArgs } from './cli.js';
 
-const { values: flags } = parseArgs({
-  options: {
+const USAGE = `pnpm soak [--] [options]    the real apps (2 batchers, 2 senders) under random faults, then the ledger's reconciliation
+  --companies N   companies, 3 webhooks each (default 5)
+  --minutes M     how long the load and the faults last (default 2; a fraction is fine)
+  --rate N        dials per second over all companies (default 50)
+  --seed N        the faults' random seed, to replay a run (default: from the clock, printed)
+  --help          this text
+Needs redis-server and openssl. Exits 0 when every guarantee held, 1 otherwise, 2 on a bad option.`;
+
+const flags = commandLine('pnpm soak', USAGE, (args) => {
+  const values = strictArgs(args, {
     companies: { type: 'string', default: '5' },
     minutes: { type: 'string', default: '2' },
     rate: { type: 'string', default: '50' },
     seed: { type: 'string' },
-  },
+  });
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new UsageError(`--seed must be a whole number, not ${JSON.stringify(values.seed)}`);
+  const companyCount = positiveNumber('--companies', values.companies);
+  if (!Number.isInteger(companyCount)) throw new UsageError(`--companies must be a whole number, not ${JSON.stringify(values.companies)}`);
+  return { companies: companyCount, minutes: positiveNumber('--minutes', values.minutes), rate: positiveNumber('--rate', values.rate), seed };
 });
-const companies = Array.from({ length: Number(flags.companies) }, (_, i) => `soak-${i}`);
-const durationMs = Number(flags.minutes) * 60_000;
-const rate = Number(flags.rate);
-if (!(companies.length > 0 && durationMs > 0 && rate > 0)) throw new Error('--companies, --minutes and --rate must be positive numbers');
+const companies = Array.from({ length: flags.companies }, (_, i) => `soak-${i}`);
+const durationMs = flags.minutes * 60_000;
+const rate = flags.rate;
 
 // A small seeded generator, so a run that found something can be replayed.
-let seed = Number(flags.seed ?? Date.now() % 1_000_000);
+let seed = flags.seed ?? Date.now() % 1_000_000;
 const firstSeed = seed;
 const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -83,6 +95,7 @@ const faults: Record<string, Fault> = {
 };
 
 async function main(): Promise<number> {
+  requireTools(['redis-server', 'openssl'], 'the soak runs a Redis and HTTPS receivers of its own');
   const ca = ensureTestCa(`${REPO_ROOT}.test-ca`);
   const w = await startFaultWorld({ name: 'soak', env: { NODE_EXTRA_CA_CERTS: ca.caPath, BATCHER_LEASE_MS: '2000' } }, deps);
   let uncleanExits = 0;
@@ -121,8 +134,5 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
+  (err: unknown) => exitWithError('pnpm soak', err),
 );

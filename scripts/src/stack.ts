@@ -5,8 +5,7 @@
  * verifies every signature with the doc's own snippet, and a publisher of sample dials at a gentle
  * rate; every batch is printed as it arrives.
  *
- * Environment: REDIS_URL, KEY_PREFIX, ADMIN_API_TOKENS (else a random token, printed), ADMIN_PORT
- * (3000), BATCHER_PORT (3001), SENDER_PORT (3002), DEMO_RATE (dials per second, 5).
+ * Options and environment: USAGE below (`pnpm start -- --help`).
  */
 import { randomBytes } from 'node:crypto';
 import { createKeys, createLogger } from '@outboundiq/core';
@@ -14,6 +13,7 @@ import {
   REPO_ROOT,
   ensureTestCa,
   redisAnswers,
+  requireTools,
   spawnApp,
   startRedisServer,
   waitFor,
@@ -21,18 +21,56 @@ import {
   type AppProcess,
   type RedisServer,
 } from '@outboundiq/testkit';
+import { UsageError, commandLine, exitWithError, positiveNumber, strictArgs } from './cli.js';
 import { startDemo, type Demo } from './demo.js';
 import { formatLogLine } from './log-format.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-async function main(): Promise<void> {
-  const demoMode = process.argv.includes('--demo');
-  const env = process.env;
+const USAGE = `pnpm start [-- options]     the local stack: admin (API, dashboard, webhooks page), batcher and sender
+pnpm demo                   the same, plus a demo company whose webhook is a local HTTPS receiver printing
+                            every batch it verifies, and a publisher of sample dials; Ctrl-C stops it all
+  --demo      what pnpm demo adds
+  --help      this text
+Environment:
+  REDIS_URL      the Redis to use (default redis://127.0.0.1:6379; when it is local and nothing answers,
+                 a throwaway redis-server is started there and stopped on exit)
+  KEY_PREFIX     (default oiq)       ADMIN_API_TOKENS   (default: a random token, printed)
+  ADMIN_PORT     (default 3000)      BATCHER_PORT (3001)     SENDER_PORT (3002)
+  DEMO_RATE      dials per second of the demo (default 5)
+  LOG_LEVEL, SECRETS_ENCRYPTION_KEY, ALLOW_PRIVATE_DESTINATIONS: passed to the apps (README, Configuration)
+Needs openssl (a local CA for the demo receiver), and redis-server unless REDIS_URL answers.`;
+
+interface StackOptions {
+  demo: boolean;
+  redisUrl: string;
+  ports: Record<AppName, string>;
+  demoRate: number;
+}
+
+/** The command line and the environment it reads, each checked before anything starts (exit 2 when wrong). */
+function readOptions(args: string[], env: NodeJS.ProcessEnv): StackOptions {
+  const values = strictArgs(args, { demo: { type: 'boolean', default: false } });
   const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (!URL.canParse(redisUrl) || !/^rediss?:$/.test(new URL(redisUrl).protocol)) throw new UsageError(`REDIS_URL must be a redis:// or rediss:// URL, not ${JSON.stringify(redisUrl)}`);
+  const port = (name: string, fallback: string) => {
+    const raw = env[name] ?? fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65_535) throw new UsageError(`${name} must be a port (1-65535), not ${JSON.stringify(raw)}`);
+    return raw;
+  };
+  return {
+    demo: values.demo ?? false,
+    redisUrl,
+    ports: { admin: port('ADMIN_PORT', '3000'), batcher: port('BATCHER_PORT', '3001'), sender: port('SENDER_PORT', '3002') },
+    demoRate: positiveNumber('DEMO_RATE', env.DEMO_RATE ?? '5'),
+  };
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const { demo: demoMode, redisUrl, ports, demoRate } = commandLine(process.argv.includes('--demo') ? 'pnpm demo' : 'pnpm start', USAGE, (args) => readOptions(args, env));
   const keyPrefix = env.KEY_PREFIX ?? 'oiq';
   const token = env.ADMIN_API_TOKENS?.split(',')[0] ?? `dev-${randomBytes(12).toString('hex')}`;
-  const ports: Record<AppName, string> = { admin: env.ADMIN_PORT ?? '3000', batcher: env.BATCHER_PORT ?? '3001', sender: env.SENDER_PORT ?? '3002' };
   const ca = ensureTestCa(`${REPO_ROOT}.test-ca`);
 
   const redis = await ensureRedis(redisUrl);
@@ -63,8 +101,11 @@ async function main(): Promise<void> {
     const clean = exits.every((e) => e.code === 0 || e.signal === 'SIGTERM');
     process.exit(code !== 0 ? code : clean ? 0 : 1);
   };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  // `on`, not `once`: under `pnpm start`, one Ctrl-C arrives twice (the terminal signals the whole
+  // group, and pnpm passes its own on), and a second SIGINT with no listener would kill the stack
+  // half way through stopping. `stop` runs once; every app has its own shutdown deadline.
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
   for (const app of apps) {
     void app.exited.then(({ code }) => {
       if (!stopping) {
@@ -83,7 +124,7 @@ async function main(): Promise<void> {
   say(`  webhooks page ${admin}/settings/webhooks   (any company slug, admin token: ${token})`);
   say(`  OpenAPI       ${admin}/v1/openapi.json`);
   if (demoMode) {
-    demo = await startDemo({ adminUrl: admin, token, redisUrl, keys: createKeys(keyPrefix), tls: ca, rate: Number(env.DEMO_RATE ?? 5), say });
+    demo = await startDemo({ adminUrl: admin, token, redisUrl, keys: createKeys(keyPrefix), tls: ca, rate: demoRate, say });
   }
   say('press Ctrl-C to stop');
 }
@@ -93,6 +134,7 @@ async function ensureRedis(url: string): Promise<RedisServer | undefined> {
   const port = Number(parsed.port || 6379);
   const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(parsed.hostname);
   if (!local || (await redisAnswers(port))) return undefined;
+  requireTools(['redis-server'], `nothing answers at ${url}, so the stack starts a Redis of its own; or set REDIS_URL to one`);
   say(`no Redis answers at ${url}: starting a throwaway redis-server on port ${port} (stopped on exit)`);
   return startRedisServer({ port, appendOnly: false });
 }
@@ -120,6 +162,7 @@ function echoLogs(app: AppProcess): void {
 }
 
 main().catch((err: unknown) => {
+  if ((err as Error | undefined)?.name === 'MissingToolError') exitWithError(process.argv.includes('--demo') ? 'pnpm demo' : 'pnpm start', err);
   createLogger({ name: 'stack' }).fatal({ err }, 'the stack failed to start');
   process.exit(1);
 });

@@ -6,23 +6,35 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { REPO_ROOT, ensureTestCa, startRedisServer } from '@outboundiq/testkit';
+import { REPO_ROOT, ensureTestCa, requireTools, startRedisServer } from '@outboundiq/testkit';
 import { Redis } from 'ioredis';
 import { benchLightLoad, benchThroughput, type BenchContext, type PipelineShape, type ThroughputRow } from './e2e.js';
 import { benchCluster } from './cluster.js';
 import { benchHttpCeiling } from './http-ceiling.js';
 import { benchRedisMemory } from './memory.js';
 import { benchNaive } from './naive.js';
-import { parseOptions } from './options.js';
+import { USAGE, parseOptions } from './options.js';
+import { UsageError, commandLine, exitWithError } from '../cli.js';
 import { peakRssMiB, redisPid } from './procs.js';
 import { benchProducer } from './producer-bench.js';
 import { startBenchReceiver } from './receiver.js';
 import { printReport, type BenchResults } from './report.js';
 
-const options = parseOptions(process.argv.slice(2));
+const options = commandLine('pnpm bench', USAGE, parseOptions);
 if (options.report) {
-  printReport(JSON.parse(readFileSync(options.report, 'utf8')) as BenchResults);
+  let earlier: BenchResults;
+  try {
+    earlier = JSON.parse(readFileSync(options.report, 'utf8')) as BenchResults;
+  } catch (err) {
+    exitWithError('pnpm bench', new UsageError(`--report: cannot read ${options.report}: ${(err as Error).message}`));
+  }
+  printReport(earlier);
   process.exit(0);
+}
+try {
+  requireTools(['redis-server', 'openssl', ...(options.only.has('cluster') ? (['redis-cli'] as const) : [])], 'the bench runs Redis and an HTTPS receiver of its own');
+} catch (err) {
+  exitWithError('pnpm bench', err);
 }
 const out = options.out ?? join(REPO_ROOT, 'bench', 'results.json');
 const caDir = join(REPO_ROOT, '.test-ca');
@@ -63,8 +75,13 @@ const notePeak = (rss: Record<string, number | null>) => {
 
 // Ctrl-C or a kill of the bench alone: stop the one Redis, then exit through 'exit', whose handlers
 // kill the apps and the cluster's redis-servers, instead of leaving them running on the machine.
+// `on`, not `once`: under `pnpm bench` one Ctrl-C arrives twice (the terminal's and the one pnpm
+// passes on), and a second one with no listener would kill the bench before its 'exit' handlers.
+let interrupted = false;
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
     setTimeout(() => process.exit(code), 5_000).unref();
     void server.stop().finally(() => process.exit(code));
   });

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { UsageError, positiveNumber, strictArgs } from '../cli.js';
 
 export interface BenchOptions {
   smoke: boolean;
@@ -69,7 +69,8 @@ const SMOKE: typeof FULL = {
   'cluster-shards': 16,
 };
 
-export const USAGE = `pnpm bench [-- options]
+export const USAGE = `pnpm bench [--] [options]    throughput, latency, memory and limits on this machine; tables, and bench/results.json
+  --help                  this text
   --smoke                 tiny sizes, well under a minute (what the smoke test runs)
   --only a,b              sections: ${SECTIONS.join(', ')} (default all)
   --scenario TEXT         only end-to-end scenarios whose label contains TEXT
@@ -83,37 +84,28 @@ section cluster: 1 batcher + 1 sender, --many-companies companies x 1 webhook, c
   bench's one Redis at S = 1, on it at S = --cluster-shards, and on a local Redis Cluster (--cluster-masters
   masters, one replica each, AOF off) at that S; prints dials/s, the ratio, each master's share of commands`;
 
+/** The bench's options from its arguments (`--help` is the caller's: see commandLine); throws UsageError. */
 export function parseOptions(argv: string[]): BenchOptions {
   const numeric = Object.fromEntries(Object.keys(FULL).map((k) => [k, { type: 'string' as const }]));
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      smoke: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-      profile: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      scenario: { type: 'string' },
-      out: { type: 'string' },
-      report: { type: 'string' },
-      env: { type: 'string', multiple: true },
-      'cluster-dials': { type: 'string' },
-      ...numeric,
-    },
+  const values = strictArgs(argv, {
+    smoke: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    scenario: { type: 'string' },
+    out: { type: 'string' },
+    report: { type: 'string' },
+    env: { type: 'string', multiple: true },
+    'cluster-dials': { type: 'string' },
+    ...numeric,
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
   const base = values.smoke ? SMOKE : FULL;
   const num = (name: keyof typeof FULL | 'cluster-dials'): number => {
     const raw = (values as Record<string, unknown>)[name];
     if (raw === undefined) return name === 'cluster-dials' ? num('e2e-dials') : base[name];
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not ${String(raw)}`);
-    return n;
+    return positiveNumber(`--${name}`, String(raw));
   };
   const only = new Set(values.only ? values.only.split(',').map((s) => s.trim()) : SECTIONS);
-  for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
+  for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new UsageError(`--only: unknown section ${JSON.stringify(s)} (sections: ${SECTIONS.join(', ')})`);
   return {
     smoke: values.smoke ?? false,
     out: values.out,
@@ -124,7 +116,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     appEnv: Object.fromEntries(
       (values.env ?? []).map((pair) => {
         const at = pair.indexOf('=');
-        if (at < 1) throw new Error(`--env wants KEY=VALUE, not ${pair}`);
+        if (at < 1) throw new UsageError(`--env wants KEY=VALUE, not ${JSON.stringify(pair)}`);
         return [pair.slice(0, at), pair.slice(at + 1)];
       }),
     ),
