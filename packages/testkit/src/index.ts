@@ -14,3 +14,4 @@ export * from './backends.js';
 export * from './slugs.js';
 export * from './tools.js';
 export * from './readme-commands.js';
+export * from './shell.js';
