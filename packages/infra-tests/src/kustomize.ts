@@ -5,8 +5,8 @@ import { parseAllDocuments } from 'yaml';
 /**
  * A small kustomize, for exactly what infra/k8s uses: resources (files and directories),
  * components, configMap/secret generators (literals, `behavior: merge`), patches (strategic merge,
- * including `$patch: delete`, and JSON 6902 with a target), namespace, labels and images. Generated
- * names get no hash suffix. Where a real kustomize is installed (`kubectl kustomize`), the tests
+ * including `$patch: delete`, and JSON 6902 with a target), namespace, labels (includeTemplates
+ * too) and images. Generated names get no hash suffix. Where a real kustomize is installed (`kubectl kustomize`), the tests
  * render with both and compare, so this stays honest.
  */
 export type Doc = Record<string, any>;
@@ -37,8 +37,12 @@ export function kustomize(dir: string): Doc[] {
   if (k.namespace) {
     for (const doc of docs) if (doc.kind !== 'Namespace') doc.metadata.namespace = k.namespace;
   }
-  for (const { pairs } of (k.labels ?? []) as { pairs: Record<string, string> }[]) {
-    for (const doc of docs) doc.metadata.labels = { ...doc.metadata.labels, ...pairs };
+  for (const { pairs, includeTemplates } of (k.labels ?? []) as { pairs: Record<string, string>; includeTemplates?: boolean }[]) {
+    for (const doc of docs) {
+      doc.metadata.labels = { ...doc.metadata.labels, ...pairs };
+      const template = doc.spec?.template;
+      if (includeTemplates && template) template.metadata = { ...template.metadata, labels: { ...template.metadata?.labels, ...pairs } };
+    }
   }
   for (const image of (k.images ?? []) as { name: string; newName?: string; newTag?: string }[]) {
     for (const container of docs.flatMap(containersOf)) {
