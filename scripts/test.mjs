@@ -45,7 +45,13 @@ const cluster = process.env.TEST_REDIS_CLUSTER_NODES ? undefined : await startRe
 const jest = spawnSync(
   process.execPath,
   ['--experimental-vm-modules', jestBin, '--json', `--outputFile=${results}`, ...jestArgs],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caPath, NODE_NO_WARNINGS: '1' } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    // The machine's own extra CAs stay known to the tests that run a command as a reader would
+    // (npm must still reach the registry through them); everything else trusts the test CA.
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caPath, READER_NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', NODE_NO_WARNINGS: '1' },
+  },
 );
 
 await cluster?.stop();

@@ -1,26 +1,19 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { REPO_ROOT } from '@outboundiq/testkit';
+import { runToEnd } from '@outboundiq/testkit';
 
 // Runs the built benchmark with tiny sizes: it must finish and report every section, the cluster
 // row included (a local Redis Cluster of its own). Its figures are not checked: speed is what the
-// benchmark prints, never a test that fails on a slow machine.
-describe('pnpm bench --smoke', () => {
+// benchmark prints, never a test that fails on a slow machine. It runs the README's `pnpm bench` in
+// the README's form, through pnpm, and the README check (readme-commands.int.test.ts) counts on it.
+describe('pnpm bench -- --smoke', () => {
   it('exits 0 and writes results.json with every section', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oiq-bench-'));
     const out = join(dir, 'results.json');
     try {
-      const child = spawn(process.execPath, [`${REPO_ROOT}scripts/dist/bench/main.js`, '--smoke', '--out', out], {
-        env: { PATH: process.env.PATH ?? '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      const { code, output } = await runToEnd(`pnpm bench -- --smoke --out ${out}`, { timeoutMs: 115_000 });
       expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
 
       const results = JSON.parse(readFileSync(out, 'utf8'));

@@ -10,6 +10,8 @@ export interface ShellRun {
   child: ChildProcess;
   /** stdout and stderr so far, interleaved. */
   output(): string;
+  /** stdout alone (what a reader pipes on: curl's body without its progress meter). */
+  stdout(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Ctrl-C: SIGINT to the whole group. */
   interrupt(): void;
@@ -44,7 +46,11 @@ export function runShell(command: string, options: { env?: Record<string, string
   });
   if (options.input !== undefined) child.stdin!.end(options.input);
   let text = '';
-  child.stdout!.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => {
+    text += c.toString('utf8');
+    out += c.toString('utf8');
+  });
   child.stderr!.on('data', (c: Buffer) => (text += c.toString('utf8')));
   const pgid = child.pid!;
   // A test that fails half way must not leave a stack running on a shared machine.
@@ -56,6 +62,7 @@ export function runShell(command: string, options: { env?: Record<string, string
   return {
     child,
     output: () => text,
+    stdout: () => out,
     exited,
     interrupt: () => signalGroup(pgid, 'SIGINT'),
     signal: (signal) => signalGroup(pgid, signal),
@@ -67,13 +74,13 @@ export function runShell(command: string, options: { env?: Record<string, string
 }
 
 /** Runs a command that ends by itself; kills its group when it outlives `timeoutMs`. */
-export async function runToEnd(command: string, options: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; output: string }> {
+export async function runToEnd(command: string, options: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; output: string; stdout: string }> {
   const run = runShell(command, options);
   const timer = setTimeout(() => signalGroup(run.child.pid!, 'SIGKILL'), options.timeoutMs ?? 60_000);
   try {
     const { code } = await run.exited;
     await run.groupGone(10_000).catch(() => signalGroup(run.child.pid!, 'SIGKILL'));
-    return { code, output: run.output() };
+    return { code, output: run.output(), stdout: run.stdout() };
   } finally {
     clearTimeout(timer);
   }
