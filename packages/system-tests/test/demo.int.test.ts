@@ -4,7 +4,7 @@ import { freePort, portsInUse, readerEnv, runShell, uniquePrefix, waitFor } from
 // The README's `pnpm demo`, run as written (through pnpm, its build included) and stopped the way a
 // reader stops it: Ctrl-C, which reaches every process of the terminal's group. The README check
 // (readme-commands.int.test.ts) counts on this test for that command.
-export const DEMO_COMMAND = 'pnpm demo';
+const DEMO_COMMAND = 'pnpm demo';
 
 describe(DEMO_COMMAND, () => {
   it('starts the whole stack and prints verified batches, then stops cleanly on Ctrl-C, freeing its ports', async () => {
