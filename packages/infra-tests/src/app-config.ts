@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { repoPath } from './kustomize.js';
+import { repoPath, type Doc } from './kustomize.js';
 
 export const APPS = ['batcher', 'sender', 'admin'] as const;
 export type App = (typeof APPS)[number];
@@ -32,8 +32,6 @@ export async function checkAppConfig(app: App, env: Record<string, string>): Pro
   if (code === 1 && stderr.trim() !== '') return { ok: false, error: line(stderr).msg };
   throw new Error(`${app} --check-config exited ${code}: ${stdout}${stderr}`);
 }
-
-type Doc = Record<string, any>;
 
 /**
  * The environment the app's container gets in `docs` (a rendered overlay): its ConfigMaps, then its
