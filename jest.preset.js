@@ -1,5 +1,6 @@
 // Shared jest settings: TypeScript compiled by swc to native ESM (got is ESM-only),
-// workspace packages (directory = name without the scope) resolved to their sources so tests need no build.
+// workspace packages (directory = name without the scope) and their subpath entries resolved to
+// their sources so tests need no build.
 import { dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,6 +24,8 @@ export function preset(configUrl, overrides = {}) {
     moduleNameMapper: {
       '^@outboundiq/(batcher|sender|admin)$': `${root}/apps/$1/src/app.ts`,
       '^@outboundiq/([a-z-]+)$': `${root}/packages/$1/src/index.ts`,
+      // Subpath entries (core's `publisher`) map to the source module of the same name.
+      '^@outboundiq/([a-z-]+)/([a-z-]+)$': `${root}/packages/$1/src/$2.ts`,
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     testTimeout: 30_000,

@@ -12,8 +12,16 @@ import { createReadiness } from './routes/health.js';
 /** Longer than any admin request; well inside a Kubernetes grace period. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-async function main() {
+/** Everything the start checks before connecting anywhere: `--check-config` runs only this. */
+function checkedConfig() {
   const config = loadConfig(process.env);
+  // Production without SECRETS_ENCRYPTION_KEY is refused here, as the start refuses it.
+  secretBoxFromEnv(config.SECRETS_ENCRYPTION_KEY, config.NODE_ENV);
+  return config;
+}
+
+async function main() {
+  const config = checkedConfig();
   // Synchronous writes: with pino's default asynchronous stdout, lines still in flight at exit came
   // out of order or were lost (seen in test/main.test.ts). Nothing is left to flush at shutdown.
   const logger = createLogger({ name: 'admin', level: config.LOG_LEVEL }, pino.destination({ dest: 1, sync: true }));
@@ -56,4 +64,4 @@ async function main() {
   return { shutdown };
 }
 
-runMain('admin', main);
+runMain('admin', main, { checkConfig: checkedConfig });

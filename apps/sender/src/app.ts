@@ -1,4 +1,4 @@
-import { QUEUE_NAMES, createKeys, createRedisClient, isDestinationBlocked, prepareRedis, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
+import { QUEUE_NAMES, createKeys, createRedisClient, prepareRedis, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
 import { createMetricsRegistry, createShutdown, pingWithin, senderMetrics, startHealthServer, type Shutdown } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
@@ -39,7 +39,6 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     slots: createSlots(config.SENDER_CONCURRENCY),
     logger,
     config: { retryDelayMs: config.RETRY_DELAY_MS, busyDelayMs: 1_000 },
-    isRefusal: isDestinationBlocked,
     events: senderMetrics(metrics.registry).events,
   });
   // One worker per shard's queue. Each duplicates the given connection for its blocking reads.

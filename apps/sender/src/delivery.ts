@@ -4,6 +4,7 @@ import {
   USER_AGENT,
   buildPayloadBody,
   deliveryJobSchema,
+  isRetryable,
   signBody,
   type DeliveryJob,
   type Logger,
@@ -47,8 +48,6 @@ export interface SenderDeps {
   slots?: Slots;
   logger: Logger;
   config: DeliveryConfig;
-  /** True when an error means the destination was refused by policy: no retry. */
-  isRefusal?: (cause: unknown) => boolean;
   events?: DeliveryEvents;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -138,7 +137,9 @@ async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) 
       return result;
     }
     last = outcome;
-    if (deps.isRefusal?.(last.cause)) {
+    // The error says whether another attempt can help (OiqError's `retryable`). On this path only
+    // the destination policy raises one that says no (DestinationBlockedError): hence "refused".
+    if (!isRetryable(last.cause)) {
       log.error({ attempt, error: last.error }, 'delivery refused: destination not allowed');
       deps.events?.finished?.({ result: { outcome: 'refused' }, job: data });
       throw new UnrecoverableError(`destination refused: ${last.error}`);

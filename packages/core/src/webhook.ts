@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { MAX_CUSTOM_HEADERS, MAX_HEADER_VALUE_LENGTH, MAX_URL_LENGTH } from './limits.js';
 
-export const MAX_WEBHOOKS_PER_COMPANY = 3;
-export const MAX_CUSTOM_HEADERS = 10;
-export const MAX_URL_LENGTH = 2048;
-export const MAX_HEADER_VALUE_LENGTH = 1024;
+export { MAX_CUSTOM_HEADERS, MAX_HEADER_VALUE_LENGTH, MAX_URL_LENGTH, MAX_WEBHOOKS_PER_COMPANY } from './limits.js';
 
 /** Headers we always send ourselves; a custom header may not replace them (any letter case). */
 const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'user-agent', 'host', 'transfer-encoding', 'connection']);

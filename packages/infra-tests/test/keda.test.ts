@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { QUEUE_NAMES } from '@outboundiq/core';
 import { createMetricsRegistry, registerBacklogGauges } from '@outboundiq/runtime';
-import { loadConfig as batcherConfig } from '../../../apps/batcher/src/config.js';
+import { checkAppConfig, podEnv } from '../src/app-config.js';
 import { kustomize, loadYaml, repoPath, type Doc } from '../src/kustomize.js';
 import { evaluate, parseAggregatedSelector, parseExposition, type AggregatedSelector, type Sample } from '../src/prometheus.js';
 
@@ -40,12 +40,15 @@ describe('overlay prod-keda', () => {
     await expectWholeBacklog(query, scaled.metadata.namespace);
   });
 
-  it('reads it from an app Prometheus scrapes without a token: the batcher', () => {
+  it('reads it from an app Prometheus scrapes without a token: the batcher', async () => {
     expect(readFileSync(repoPath('apps/batcher/src/app.ts'), 'utf8')).toContain('registerBacklogGauges(');
     const batcher = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'oiq-batcher')!;
+    // The port the batcher serves /metrics on, as the batcher itself reads its pod's environment.
+    const check = await checkAppConfig('batcher', podEnv(docs, 'batcher', { REDIS_URL: 'redis://redis.example.com:6379' }));
+    if (!check.ok) throw new Error(`the batcher refuses its pod's configuration: ${check.error}`);
     expect(batcher.spec.template.metadata.annotations).toMatchObject({
       'prometheus.io/scrape': 'true',
-      'prometheus.io/port': String(batcherConfig({}).PORT),
+      'prometheus.io/port': String(check.config.PORT),
       'prometheus.io/path': '/metrics',
     });
   });

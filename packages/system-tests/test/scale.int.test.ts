@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRedisClient } from '@outboundiq/core';
 import {
-  REPO_ROOT, deleteKeys, ensureTestCa, scrapeMetrics, spawnApp, startHttpsReceiver, sumOf, uniquePrefix, waitFor,
+  REPO_ROOT, deleteKeys, ensureTestCa, freePort, scrapeMetrics, spawnApp, startHttpsReceiver, sumOf, uniquePrefix, waitFor,
   type AppName, type AppProcess, type Receiver, type Sample,
 } from '@outboundiq/testkit';
 import { createDialProducer } from '@outboundiq/webhook-producer';
@@ -13,14 +12,6 @@ const WEBHOOKS_PER_COMPANY = 2;
 const DIALS = 20_000;
 const ROUNDS = 20;
 const TOKEN = 'scale-test-token';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Copy {
   app: AppName;

@@ -1,4 +1,4 @@
-import { OiqError, ValidationError, type ValidationIssue } from '@outboundiq/core';
+import { OiqError, ValidationError, type ValidationIssue } from '@outboundiq/core/publisher';
 
 /** A dial that breaks a rule of the contract; the message names each bad field. */
 export class DialValidationError extends ValidationError {

@@ -2,4 +2,4 @@ export { createDialProducer } from './producer.js';
 export { DialValidationError, PublishManyError, ReplicationError } from './errors.js';
 export type { DialProducerOptions } from './options.js';
 export type { DialProducer, PublishManyResult, PublishResult } from './types.js';
-export type { DialEvent, DialInput } from '@outboundiq/core';
+export type { DialEvent, DialInput, ValidationIssue } from '@outboundiq/core/publisher';

@@ -1,4 +1,4 @@
-import { ConfigError, KEY_LAYOUT_VERSION, MAX_SHARDS, createKeys, readLayout, type Keys, type RedisClient } from '@outboundiq/core';
+import { ConfigError, KEY_LAYOUT_VERSION, MAX_SHARDS, createKeys, readLayout, type Keys, type RedisClient } from '@outboundiq/core/publisher';
 
 /**
  * The producer's keys, from the layout the workers stored in `p:layout` (S and the layout version).

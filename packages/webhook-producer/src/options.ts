@@ -1,4 +1,4 @@
-import { DEFAULT_KEY_PREFIX, DEFAULT_PUBLISH_TIMEOUT_MS, createRedisClient, parseClusterNodes, type ClusterTarget, type RedisClient } from '@outboundiq/core';
+import { DEFAULT_KEY_PREFIX, DEFAULT_PUBLISH_TIMEOUT_MS, createRedisClient, parseClusterNodes, type ClusterTarget, type RedisClient } from '@outboundiq/core/publisher';
 import type { PublishManyResult } from './types.js';
 
 interface CommonOptions {

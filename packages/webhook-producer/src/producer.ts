@@ -7,7 +7,7 @@ import {
   type DialInput,
   type Keys,
   type ValidationIssue,
-} from '@outboundiq/core';
+} from '@outboundiq/core/publisher';
 import { appendOne, appendShard, type Append, type Replicas } from './append.js';
 import { DialValidationError, PublishManyError, ReplicationError } from './errors.js';
 import { createKeysSource } from './layout.js';

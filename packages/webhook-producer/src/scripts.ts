@@ -1,4 +1,4 @@
-import type { Keys, RedisClient } from '@outboundiq/core';
+import type { Keys, RedisClient } from '@outboundiq/core/publisher';
 
 /**
  * Appends one entry (a JSON array of one company's dials) to the company's stream and marks the

@@ -1,4 +1,4 @@
-import type { DialInput } from '@outboundiq/core';
+import type { DialInput } from '@outboundiq/core/publisher';
 
 export type PublishResult = { enqueued: true } | { enqueued: false; reason: 'no-enabled-webhook' };
 

@@ -1,7 +1,6 @@
+import { MAX_WEBHOOKS_PER_COMPANY } from '@outboundiq/core/limits';
 import { ApiFailure, type FieldIssue, type WebhookInput } from './api.js';
 import { h, uid } from './dom.js';
-
-export const MAX_WEBHOOKS = 3;
 
 interface HeaderRow {
   element: HTMLElement;
@@ -38,7 +37,7 @@ export function createWebhookForm(submit: (input: WebhookInput) => Promise<void>
   const headersError = h('p', { class: 'field__error', id: uid('headers-error') });
   const formError = h('div', { class: 'form__error', role: 'alert' });
   const limitId = uid('limit');
-  const limit = h('p', { id: limitId, class: 'form__limit', hidden: true }, `This company has ${MAX_WEBHOOKS} webhooks, the most allowed. Delete one to add another.`);
+  const limit = h('p', { id: limitId, class: 'form__limit', hidden: true }, `This company has ${MAX_WEBHOOKS_PER_COMPANY} webhooks, the most allowed. Delete one to add another.`);
   const create = h('button', { type: 'submit', class: 'button button--primary' }, 'Create webhook');
 
   function addRow(): HeaderRow {
@@ -147,7 +146,7 @@ export function createWebhookForm(submit: (input: WebhookInput) => Promise<void>
     element: form,
     /** Disables Create, with the reason, once the company has the most webhooks allowed. */
     setCount(count: number): void {
-      atLimit = count >= MAX_WEBHOOKS;
+      atLimit = count >= MAX_WEBHOOKS_PER_COMPANY;
       updateButton();
     },
   };

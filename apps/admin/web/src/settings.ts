@@ -1,5 +1,6 @@
+import { MAX_WEBHOOKS_PER_COMPANY } from '@outboundiq/core/limits';
 import { ApiFailure, createApi, type Webhook } from './api.js';
-import { MAX_WEBHOOKS, createWebhookForm } from './create-form.js';
+import { createWebhookForm } from './create-form.js';
 import { confirmDialog, secretDialog } from './dialogs.js';
 import { h, uid } from './dom.js';
 import type { Session } from './session.js';
@@ -101,7 +102,7 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
 
   function render(): void {
     list.replaceChildren(...webhooks.map((w) => webhookCard(w, actions)));
-    count.textContent = webhooks.length === 0 ? 'No webhooks yet: add one below.' : `${webhooks.length} of ${MAX_WEBHOOKS} webhooks.`;
+    count.textContent = webhooks.length === 0 ? 'No webhooks yet: add one below.' : `${webhooks.length} of ${MAX_WEBHOOKS_PER_COMPANY} webhooks.`;
     form.setCount(webhooks.length);
   }
 
@@ -129,7 +130,7 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
       h('h1', { id: titleId, tabindex: '-1' }, 'Webhooks'),
       h('p', { class: 'page__company' }, 'Company ', h('strong', {}, session.company), ' ', h('button', { type: 'button', class: 'button button--quiet', onClick: () => onSignOut() }, 'Sign out')),
     ),
-    h('p', { class: 'lede' }, `outboundIQ POSTs every dial it finishes cleaning, batched and signed, to up to ${MAX_WEBHOOKS} HTTPS URLs of yours. Disabled webhooks receive nothing.`),
+    h('p', { class: 'lede' }, `outboundIQ POSTs every dial it finishes cleaning, batched and signed, to up to ${MAX_WEBHOOKS_PER_COMPANY} HTTPS URLs of yours. Disabled webhooks receive nothing.`),
     status,
     alert,
     h('section', { class: 'panel', 'aria-labelledby': listTitleId }, listTitle, count, list),

@@ -1,4 +1,4 @@
-import { OiqError } from '../errors.js';
+import { OiqError, errorChain } from '../errors.js';
 import type { BlockedAddress } from './address.js';
 
 export const DESTINATION_BLOCKED = 'ERR_OIQ_DESTINATION_BLOCKED';
@@ -8,7 +8,8 @@ export const PUBLIC_INTERNET_ONLY = 'webhooks must point to the public internet'
 
 /**
  * A delivery refused because its host is, or resolves to, an address that is not public. Never
- * retryable: the same name will most likely resolve the same way 500 ms later.
+ * retryable (the same name will most likely resolve the same way 500 ms later): the sender reads
+ * that through `isRetryable` and gives up at once.
  */
 export class DestinationBlockedError extends OiqError {
   readonly code = DESTINATION_BLOCKED;
@@ -29,29 +30,15 @@ export class DestinationBlockedError extends OiqError {
 
 /**
  * True when `err`, or anything it wraps (`cause` chains, as got's RequestError does, and
- * AggregateError's `errors`), is a destination block. Matches by class or by the stable `code`
- * (got copies the code onto its wrapper), so it also works across two copies of this module.
+ * AggregateError's `errors`), is a destination block: which refusal it was, for tests and logs.
+ * Whether to retry is `isRetryable`'s question, not this one's. Matches by class or by the stable
+ * `code` (got copies the code onto its wrapper), so it also works across two copies of this module.
  */
 export function isDestinationBlocked(err: unknown): boolean {
-  return wrappedErrors(err).some((e) => e instanceof DestinationBlockedError || (e as { code?: unknown }).code === DESTINATION_BLOCKED);
+  return errorChain(err).some((e) => e instanceof DestinationBlockedError || (e as { code?: unknown }).code === DESTINATION_BLOCKED);
 }
 
 /** The DestinationBlockedError inside `err`, if any, for logging its host, address and range. */
 export function findDestinationBlocked(err: unknown): DestinationBlockedError | undefined {
-  return wrappedErrors(err).find((e): e is DestinationBlockedError => e instanceof DestinationBlockedError);
-}
-
-/** `err` and what it wraps, breadth first, bounded against cycles and absurd depth. */
-function wrappedErrors(err: unknown): object[] {
-  const found: object[] = [];
-  const queue: unknown[] = [err];
-  while (queue.length > 0 && found.length < 32) {
-    const current = queue.shift();
-    if (typeof current !== 'object' || current === null || found.includes(current)) continue;
-    found.push(current);
-    const { cause, errors } = current as { cause?: unknown; errors?: unknown };
-    queue.push(cause);
-    if (Array.isArray(errors)) queue.push(...errors);
-  }
-  return found;
+  return errorChain(err).find((e): e is DestinationBlockedError => e instanceof DestinationBlockedError);
 }

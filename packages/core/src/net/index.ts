@@ -15,7 +15,7 @@
  *     keepAlive: true, minVersion: 'TLSv1.2' });
  *   got(url, { agent: { https: agent }, http2: false, followRedirect: false, retry: { limit: 0 } });
  *   ...
- *   catch (err) { if (isDestinationBlocked(err)) -> give up at once (UnrecoverableError) }
+ *   catch (err) { if (!isRetryable(err)) -> give up at once (UnrecoverableError) }
  *
  * The agent resolves each new connection once through `createVettedLookup`, refuses it with a
  * `DestinationBlockedError` (code ERR_OIQ_DESTINATION_BLOCKED, retryable false) when any address is
