@@ -1,22 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { createRedisClient, secretBoxFromEnv } from '@outboundiq/core';
-import { REPO_ROOT, coverage, deleteKeys, freePort, hasTool, readmeCommands, runToEnd, spawnApp, uniquePrefix, waitFor } from '@outboundiq/testkit';
+import { REPO_ROOT, coverage, deleteKeys, freePort, readmeCommands, runToEnd, spawnApp, uniquePrefix, waitFor } from '@outboundiq/testkit';
 import { kustomize, parseYaml, repoPath, type Doc } from '../src/kustomize.js';
 import { kubectlTarget, literalKeys, podsMatching, requiredSecretKeys } from '../src/readme-objects.js';
 
 // Every command infra/README.md gives is accounted for here, as in the root README's check
 // (system-tests/test/readme-commands.int.test.ts): run in a bounded form by a test of this file, run
 // by another test, or listed with the reason it cannot run here. A command that needs a live
-// cluster is checked against the manifests it would act on. kubectl renders the overlays where it
-// is installed (it is not in Debian's packages); elsewhere the repo's own kustomize does, and the
-// test names say which.
+// cluster is checked against the manifests it would act on, rendered by `kubectl kustomize` as the
+// rest of infra-tests does (no kubectl fails, naming what to install).
 type Entry = { how: string; test: string } | { how: string; by: string; holds?: string } | { listed: string };
 
-const KUBECTL = hasTool('kubectl');
-const RENDERER = KUBECTL ? 'kubectl kustomize' : "the repo's own kustomize (no kubectl here)";
 const OBJECTS = 'the objects, ports and labels it names';
 const SECRETS = 'kubectl create secret generic (prod, prod-cluster)';
 const APPLY = 'kubectl apply -k (dev, prod, prod-cluster)';
@@ -24,6 +20,8 @@ const cluster = (what: string) => `needs a live cluster: checked that ${what} ex
 
 const TABLE: Record<string, Entry> = {
   'kubectl kustomize': { test: APPLY, how: 'prose naming the tool; it renders every overlay the README applies' },
+  'node apps/<app>/dist/main.js --check-config': { by: 'packages/infra-tests/src/app-config.ts', holds: "'--check-config'", how: 'a template: app-config.test.ts and manifests.test.ts run it for each app with the environment each pod gets' },
+  'pnpm build': { by: 'packages/system-tests/test/readme-commands.int.test.ts', holds: "check('pnpm build'", how: 'the root README check runs it as written' },
   'node scripts/test.mjs --selectProjects infra-tests': { test: 'node scripts/test.mjs --selectProjects infra-tests', how: 'with --listTests appended: it selects exactly packages/infra-tests; those tests run in this same pnpm test' },
   'docker build -f infra/docker/Dockerfile -t registry.example.com/outboundiq/webhooks:0.1.0 .': { listed: 'needs a Docker engine, which CI has not; dockerfile.test.ts checks the Dockerfile\'s stages, the files it copies and the commands it runs instead' },
   'docker push registry.example.com/outboundiq/webhooks:0.1.0': { listed: 'needs an image registry and its credentials (registry.example.com is a placeholder)' },
@@ -32,7 +30,7 @@ const TABLE: Record<string, Entry> = {
   'kustomize edit set image outboundiq/webhooks=<registry>/outboundiq/webhooks:<tag>': { test: 'kustomize edit set image', how: 'standalone kustomize is not installed (not in Debian; kubectl has no edit): the image it sets, outboundiq/webhooks, is the dev overlay\'s images: entry and every Deployment\'s image' },
   'openssl rand -base64 32': { test: 'openssl rand', how: 'as written: 32 random bytes that core accepts as SECRETS_ENCRYPTION_KEY' },
   'openssl rand -hex 24': { test: 'openssl rand', how: 'as written: 48 hex digits' },
-  'kubectl apply -k infra/k8s/overlays/dev': { test: APPLY, how: `as \`kubectl kustomize <overlay>\` (apply needs a cluster): renders, into namespace oiq-dev / oiq-prod; rendered by ${RENDERER}` },
+  'kubectl apply -k infra/k8s/overlays/dev': { test: APPLY, how: 'as `kubectl kustomize <overlay>` (apply needs a cluster): renders the three apps into namespace oiq-dev / oiq-prod' },
   'kubectl apply -k infra/k8s/overlays/prod': { test: APPLY, how: 'as above' },
   'kubectl apply -k infra/k8s/overlays/prod-cluster': { test: APPLY, how: 'as above' },
   'kubectl -n oiq-dev rollout status deploy/oiq-batcher deploy/oiq-sender deploy/oiq-admin': { test: OBJECTS, how: cluster('the three Deployments') },
@@ -41,10 +39,10 @@ const TABLE: Record<string, Entry> = {
     test: 'curl the admin API',
     how: 'as written, against the built admin app on a free port (for localhost:3000) with the dev overlay\'s token: 200 and the company\'s webhooks; the dashboard answers the same token as password',
   },
-  'kubectl create namespace oiq-prod': { test: SECRETS, how: 'with --dry-run=client -o json where kubectl is installed: a Namespace oiq-prod, the prod overlays\' namespace' },
+  'kubectl create namespace oiq-prod': { test: SECRETS, how: 'with --dry-run=client -o json: a Namespace oiq-prod, the prod overlays\' namespace' },
   "kubectl -n oiq-prod create secret generic oiq-secrets --from-literal=REDIS_URL='rediss://:<password>@<host>:6380' --from-literal=SECRETS_ENCRYPTION_KEY=\"$(openssl rand -base64 32)\" --from-literal=ADMIN_API_TOKENS='<token-1>,<token-2>'": {
     test: SECRETS,
-    how: 'with --dry-run=client -o json where kubectl is installed; its keys are exactly those the prod Deployments read from oiq-secrets',
+    how: 'with --dry-run=client -o json (its openssl line runs too); its keys are exactly those the prod Deployments read from oiq-secrets',
   },
   "kubectl -n oiq-prod create secret generic oiq-secrets --from-literal=REDIS_CLUSTER_NODES='rediss://:<auth-token>@clustercfg.<name>.<id>.<region>.cache.amazonaws.com:6379' --from-literal=SECRETS_ENCRYPTION_KEY=\"$(openssl rand -base64 32)\" --from-literal=ADMIN_API_TOKENS='<token-1>,<token-2>'": {
     test: SECRETS,
@@ -60,8 +58,7 @@ const TABLE: Record<string, Entry> = {
 const OVERLAY_OF_NAMESPACE: Record<string, string> = { 'oiq-dev': 'dev', 'oiq-prod': 'prod' };
 const rendered = new Map<string, Doc[]>();
 function render(overlay: string): Doc[] {
-  const dir = repoPath(`infra/k8s/overlays/${overlay}`);
-  if (!rendered.has(overlay)) rendered.set(overlay, KUBECTL ? parseYaml(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' }), dir) : kustomize(dir));
+  if (!rendered.has(overlay)) rendered.set(overlay, kustomize(repoPath(`infra/k8s/overlays/${overlay}`)));
   return rendered.get(overlay)!;
 }
 const steps = Object.keys(TABLE);
@@ -70,7 +67,7 @@ const named = (docs: Doc[], kind: string, name: string) => docs.find((d) => d.ki
 const tests = new Set<string>();
 const check = (name: string, fn: () => Promise<void> | void, timeoutMs = 60_000) => {
   tests.add(name);
-  it(`${name}${name === APPLY || name === OBJECTS ? ` [${RENDERER}]` : ''}`, async () => fn(), timeoutMs);
+  it(name, async () => fn(), timeoutMs);
 };
 
 describe('every command of infra/README.md', () => {
@@ -120,7 +117,9 @@ describe('every command of infra/README.md', () => {
     for (const step of steps.filter((s) => s.startsWith('kubectl apply -k '))) {
       const overlay = step.split('/').at(-1)!;
       const command = step.replace('kubectl apply -k', 'kubectl kustomize');
-      const docs = KUBECTL ? parseYaml((await runToEnd(command)).output, command) : render(overlay);
+      const { code, stdout, output } = await runToEnd(command);
+      expect({ command, code, output: code === 0 ? '' : output }).toEqual({ command, code: 0, output: '' });
+      const docs = parseYaml(stdout, command);
       expect({ step, deployments: docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name).sort() }).toEqual({ step, deployments: ['oiq-admin', 'oiq-batcher', 'oiq-sender'] });
       const namespaces = new Set(docs.filter((d) => d.kind !== 'Namespace').map((d) => d.metadata.namespace));
       expect([...namespaces]).toEqual([overlay === 'dev' ? 'oiq-dev' : 'oiq-prod']);
@@ -146,14 +145,13 @@ describe('every command of infra/README.md', () => {
   check(SECRETS, async () => {
     const namespace = steps.find((s) => s.startsWith('kubectl create namespace'))!;
     for (const overlay of ['prod', 'prod-cluster']) expect(new Set(render(overlay).filter((d) => d.kind !== 'Namespace').map((d) => d.metadata.namespace))).toEqual(new Set([namespace.split(' ').at(-1)]));
-    if (KUBECTL) expect(JSON.parse((await runToEnd(`${namespace} --dry-run=client -o json`)).output)).toMatchObject({ kind: 'Namespace', metadata: { name: 'oiq-prod' } });
+    expect(JSON.parse((await runToEnd(`${namespace} --dry-run=client -o json`)).stdout)).toMatchObject({ kind: 'Namespace', metadata: { name: 'oiq-prod' } });
     for (const step of steps.filter((s) => s.includes('create secret generic'))) {
       const overlay = step.includes('REDIS_CLUSTER_NODES') ? 'prod-cluster' : 'prod';
       expect({ step, keys: literalKeys(step).sort() }).toEqual({ step, keys: requiredSecretKeys(render(overlay), 'oiq-secrets') });
-      if (!KUBECTL) continue;
-      const { code, output } = await runToEnd(`${step} --dry-run=client -o json`);
+      const { code, output, stdout } = await runToEnd(`${step} --dry-run=client -o json`);
       expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
-      const secret = JSON.parse(output) as Doc;
+      const secret = JSON.parse(stdout) as Doc;
       expect(secret).toMatchObject({ kind: 'Secret', metadata: { name: 'oiq-secrets', namespace: 'oiq-prod' } });
       expect(Object.keys(secret.data).sort()).toEqual(literalKeys(step).sort());
       expect(Buffer.from(Buffer.from(secret.data.SECRETS_ENCRYPTION_KEY, 'base64').toString(), 'base64')).toHaveLength(32);

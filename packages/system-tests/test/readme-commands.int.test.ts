@@ -17,7 +17,7 @@ type Entry = ({ how: string; test: string } | { how: string; by: string; holds?:
 };
 
 const CLUSTER_BLOCK = 'the self-hosted cluster block, on loopback';
-// Another engineer is writing the producer's README: these are the commands of its draft.
+// The producer's README: its entries count only while it exists (it was written on another branch).
 const PRODUCER_README = 'packages/webhook-producer/README.md';
 const PACK = 'pnpm pack (producer README)';
 const TABLE: Record<string, Entry> = {
@@ -30,6 +30,7 @@ const TABLE: Record<string, Entry> = {
   'apt-get install redis-server openssl python3 chromium': { test: 'apt-get lines', how: 'not run (root, network, changes the machine): each package is in the list .ci/run installs when missing, and each program is on this machine' },
   'apt-get install chromium': { test: 'apt-get lines', how: 'as above' },
   'node apps/<app>/dist/main.js': { test: 'node apps/<app>/dist/main.js', how: 'a template: each of batcher, sender, admin is built there; pnpm start runs all three as processes' },
+  'node apps/<app>/dist/main.js --check-config': { by: 'packages/infra-tests/src/app-config.ts', holds: "'--check-config'", how: 'a template: infra-tests run it for each app, with the environment each pod gets and with wrong ones' },
   'pnpm build': { test: 'pnpm build', how: 'as written: exit 0' },
   'node scripts/test.mjs --selectProjects system-tests --testPathPatterns browser': {
     test: 'the browser tests command',
