@@ -50,7 +50,14 @@ const jest = spawnSync(
     stdio: 'inherit',
     // The machine's own extra CAs stay known to the tests that run a command as a reader would
     // (npm must still reach the registry through them); everything else trusts the test CA.
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caPath, READER_NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', NODE_NO_WARNINGS: '1' },
+    env: {
+      ...process.env,
+      NODE_EXTRA_CA_CERTS: ca.caPath,
+      READER_NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '',
+      NODE_NO_WARNINGS: '1',
+      // The pipeline tests' Redis Cluster backend (packages/testkit/src/backends.ts).
+      ...(cluster ? { TEST_REDIS_CLUSTER_NODES: cluster.seeds } : {}),
+    },
   },
 );
 
