@@ -3,7 +3,7 @@ import { scrapeMetrics, sumOf, waitFor, type Sample } from '@outboundiq/testkit'
 import { createDialProducer } from '@outboundiq/webhook-producer';
 import { REDIS_URL, sampleDial, startPipeline, type Pipeline } from '../src/harness.js';
 
-/** The in-process batcher and sender serve /metrics; their counters follow what happens to dials. */
+/** The batcher and sender processes serve /metrics; their counters follow what happens to dials. */
 describe('metrics of the pipeline', () => {
   let p: Pipeline;
   const scrape = (app: 'batcher' | 'sender') => scrapeMetrics(`http://127.0.0.1:${p.healthPort(app)}/metrics`);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait.js';
 
@@ -20,9 +21,20 @@ export interface AppProcess {
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+export interface SpawnOptions {
+  /**
+   * Called with every output line (stdout and stderr) as it arrives, `json` set when it parsed: for
+   * a caller that merges the lines of several processes in arrival order.
+   */
+  onLine?: (line: { raw: string; json?: Record<string, unknown>; label: string }) => void;
+}
+
 /** Starts `node apps/<app>/dist/main.js` (built) as a real child process with the given environment. */
-export function spawnApp(app: AppName, env: Record<string, string>, label: string = app): AppProcess {
-  const child = spawn(process.execPath, [`${REPO_ROOT}apps/${app}/dist/main.js`], {
+export function spawnApp(app: AppName, env: Record<string, string>, label: string = app, options: SpawnOptions = {}): AppProcess {
+  const main = `${REPO_ROOT}apps/${app}/dist/main.js`;
+  // Otherwise the child dies with a module-not-found stack that does not say what to do.
+  if (!existsSync(main)) throw new Error(`${main} does not exist: run \`pnpm build\` first (\`pnpm test\` builds before testing)`);
+  const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -33,11 +45,14 @@ export function spawnApp(app: AppName, env: Record<string, string>, label: strin
     carry.rest = lines.pop() ?? '';
     for (const line of lines) {
       if (line.trim() === '') continue;
+      let json: Record<string, unknown> | undefined;
       try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
+        json = JSON.parse(line) as Record<string, unknown>;
+        logs.push(json);
       } catch {
         text.push(line);
       }
+      options.onLine?.({ raw: line, ...(json ? { json } : {}), label });
     }
   };
   const out = { rest: '' };

@@ -8,7 +8,7 @@ import { signIn, startAdmin, startBrowser, type AdminUnderTest, type BrowserUnde
 import { startPipeline, type Pipeline } from '../../src/harness.js';
 
 // "Send a test dial" end to end: the page calls the admin app (a real process), whose producer
-// publishes on the pipeline's prefix; the in-process batcher and sender deliver it to a real HTTPS
+// publishes on the pipeline's prefix; the batcher and sender (processes too) deliver it to a real HTTPS
 // receiver. The delivery is then checked with the snippets as the page shows them.
 const COMPANY = 'acme-test-dial';
 let pipeline: Pipeline;

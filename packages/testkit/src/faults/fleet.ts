@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { spawnApp, type AppName, type AppProcess } from '../apps.js';
+import { spawnApp, type AppName, type AppProcess, type SpawnOptions } from '../apps.js';
 import { waitFor } from '../wait.js';
 
 const STARTED: Record<AppName, string> = { batcher: 'batcher started', sender: 'sender started', admin: 'Server listening' };
@@ -20,13 +20,13 @@ export class Fleet {
   private readonly procs = new Map<string, AppProcess>();
   private readonly all: AppProcess[] = [];
 
-  constructor(readonly env: Record<string, string>) {}
+  constructor(readonly env: Record<string, string>, private readonly spawnOptions: SpawnOptions = {}) {}
 
   /** Starts a copy and waits until it says it started; throws with its output if it exits first. */
   async start(app: AppName, label: string, extraEnv: Record<string, string> = {}, timeoutMs = 20_000): Promise<AppProcess> {
     const running = this.procs.get(label);
     if (running && isRunning(running)) throw new Error(`${label} is already running`);
-    const proc = spawnApp(app, { ...this.env, ...extraEnv }, label);
+    const proc = spawnApp(app, { ...this.env, ...extraEnv }, label, this.spawnOptions);
     this.procs.set(label, proc);
     this.all.push(proc);
     const started = () => proc.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith(STARTED[app]));
