@@ -1,5 +1,4 @@
 import { parseClusterNodes, type ClusterTarget } from '@outboundiq/core';
-import { startRedisCluster, type RedisCluster } from './redis-cluster.js';
 
 /**
  * Where a pipeline test runs: the one Redis of the run (S = 1), or a local Redis Cluster of 3
@@ -16,7 +15,6 @@ export const ONE_REDIS: TestBackend = { label: 'one Redis, S = 1', shards: 1, cl
 export const LOCAL_CLUSTER: TestBackend = { label: 'Redis Cluster (3 + 3), S = 4', shards: 4, cluster: true };
 export const TEST_BACKENDS: readonly TestBackend[] = [ONE_REDIS, LOCAL_CLUSTER];
 
-/** The run's cluster: `pnpm test` starts one and passes its seeds in TEST_REDIS_CLUSTER_NODES. */
 const CLUSTER_ENV = 'TEST_REDIS_CLUSTER_NODES';
 
 export interface BackendConnection {
@@ -28,25 +26,22 @@ export interface BackendConnection {
   producer: { redisUrl: string } | { clusterNodes: string[] };
 }
 
-let ownCluster: Promise<RedisCluster> | undefined;
-
-/** The seeds of the run's cluster, or of one started for this process (a test file run on its own). */
-export async function testClusterSeeds(): Promise<string> {
+/**
+ * The seeds of the run's cluster. `node scripts/test.mjs` (what `pnpm test` runs) starts it once
+ * for every test file; a jest run started some other way has none, and is told how to get one
+ * (a cluster started inside a jest worker would outlive the run and keep jest from exiting).
+ */
+export function testClusterSeeds(): string {
   const given = process.env[CLUSTER_ENV];
-  if (given) return given;
-  ownCluster ??= startRedisCluster().then((cluster) => {
-    // Nothing else stops it: a jest worker just exits. Kill its nodes with the process.
-    process.once('exit', () => void cluster.stop());
-    return cluster;
-  });
-  return (await ownCluster).seeds;
+  if (!given) throw new Error(`the Redis Cluster test backend needs ${CLUSTER_ENV}: run the tests through \`node scripts/test.mjs\` (pnpm test), which starts a local cluster for the run`);
+  return given;
 }
 
 export async function connectBackend(backend: TestBackend, redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'): Promise<BackendConnection> {
   if (!backend.cluster) {
     return { target: { url: redisUrl }, env: { REDIS_URL: redisUrl, SHARDS: String(backend.shards) }, producer: { redisUrl } };
   }
-  const seeds = await testClusterSeeds();
+  const seeds = testClusterSeeds();
   return {
     target: { cluster: parseClusterNodes(seeds) },
     env: { REDIS_CLUSTER_NODES: seeds, SHARDS: String(backend.shards) },
