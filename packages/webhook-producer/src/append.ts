@@ -1,10 +1,14 @@
+import { slotOf } from '@outboundiq/core';
 import { ReplicationError } from './errors.js';
+import type { AppendPipeline, ReplicatedWrites, Reply } from './replicated.js';
 import type { PublishArgs, ScriptClient } from './scripts.js';
 
 /** WAIT's arguments; `count` 0 sends no WAIT. */
 export interface Replicas {
   count: number;
   waitMs: number;
+  /** Sends the writes and their WAIT when `count` > 0. */
+  writes?: ReplicatedWrites;
 }
 
 /** One script call of publishMany: a chunk of one company's dials. */
@@ -20,27 +24,20 @@ export interface ShardOutcome {
   error?: Error;
 }
 
-type Replies = [error: Error | null, result: unknown][];
+/** The slot of an append's keys (all four share the shard's tag). */
+const slotOfArgs = (args: PublishArgs) => slotOf(args[2]);
 
-/**
- * ioredis's inline transaction: MULTI, the appends, EXEC, then WAIT, in one pipeline. WAIT has no
- * key: only inside the pipeline of the keyed commands does a Cluster client send it to their node.
- */
-interface ShardPipeline {
-  multi(): void;
-  oiqPublish(...args: PublishArgs): void;
-  wait(count: number, timeoutMs: number): void;
-  /** Inside a MULTI it queues EXEC; after it, it sends the pipeline. */
-  exec(): Promise<Replies>;
-}
-
-/** publish: one script call, or with replicas the script and WAIT in one pipeline. Resolves whether it appended. */
+/** publish: one script call, with replicas followed by a WAIT on the same connection. Resolves whether it appended. */
 export async function appendOne(client: ScriptClient, args: PublishArgs, replicas: Replicas): Promise<boolean> {
-  if (replicas.count === 0) return (await client.oiqPublish(...args)) === 1;
-  const pipeline = client.pipeline() as unknown as ShardPipeline;
-  pipeline.oiqPublish(...args);
-  pipeline.wait(replicas.count, replicas.waitMs);
-  const [script, wait] = await pipeline.exec();
+  if (!replicas.writes) return (await client.oiqPublish(...args)) === 1;
+  const { replies: [script], wait } = await replicas.writes.send({
+    slot: slotOfArgs(args),
+    until: Date.now() + replicas.waitMs,
+    queue(pipeline) {
+      pipeline.oiqPublish(...args);
+      return 1;
+    },
+  });
   if (!script || script[0]) throw script?.[0] ?? new Error('publish: no reply from Redis to the append');
   if (script[1] !== 1) return false;
   checkReplicas(wait, replicas);
@@ -52,18 +49,26 @@ export async function appendOne(client: ScriptClient, args: PublishArgs, replica
  * Never rejects: the outcome carries the error, so the other shards' results still count.
  */
 export async function appendShard(client: ScriptClient, appends: readonly Append[], replicas: Replicas): Promise<ShardOutcome> {
-  let replies: Replies;
-  try {
-    const pipeline = client.pipeline() as unknown as ShardPipeline;
+  const transaction = (pipeline: AppendPipeline) => {
     pipeline.multi();
     for (const append of appends) pipeline.oiqPublish(...append.args);
     void pipeline.exec();
-    if (replicas.count > 0) pipeline.wait(replicas.count, replicas.waitMs);
-    replies = await pipeline.exec();
+    return appends.length + 2;
+  };
+  let replies: Reply[];
+  let wait: Reply | undefined;
+  try {
+    if (replicas.writes) {
+      ({ replies, wait } = await replicas.writes.send({ slot: slotOfArgs(appends[0]!.args), until: Date.now() + replicas.waitMs, queue: transaction }));
+    } else {
+      const pipeline = client.pipeline() as unknown as AppendPipeline;
+      transaction(pipeline);
+      replies = await pipeline.exec();
+    }
   } catch (err) {
     return { enqueued: 0, skipped: 0, error: err as Error };
   }
-  // Replies: MULTI, one QUEUED per append, EXEC (the appends' results), then WAIT.
+  // Replies: MULTI, one QUEUED per append, EXEC (the appends' results).
   const exec = replies[appends.length + 1];
   if (!exec || exec[0] || !Array.isArray(exec[1])) {
     // A command refused while queueing makes Redis discard the transaction; its error says why.
@@ -77,9 +82,9 @@ export async function appendShard(client: ScriptClient, appends: readonly Append
     else if (result === 1) outcome.enqueued += appends[i]!.dials;
     else outcome.skipped += appends[i]!.dials;
   });
-  if (outcome.error === undefined && outcome.enqueued > 0 && replicas.count > 0) {
+  if (outcome.error === undefined && outcome.enqueued > 0 && wait !== undefined) {
     try {
-      checkReplicas(replies[appends.length + 2], replicas);
+      checkReplicas(wait, replicas);
     } catch (err) {
       outcome.error = err as Error;
     }
@@ -87,8 +92,8 @@ export async function appendShard(client: ScriptClient, appends: readonly Append
   return outcome;
 }
 
-function checkReplicas(reply: Replies[number] | undefined, replicas: Replicas): void {
-  const [err, acknowledged] = reply ?? [new Error('no reply to WAIT'), 0];
+function checkReplicas(reply: Reply, replicas: Replicas): void {
+  const [err, acknowledged] = reply;
   // A WAIT that failed (timed out on our side, say) acknowledged nothing we know of.
   const count = err ? 0 : Number(acknowledged);
   if (count < replicas.count) throw new ReplicationError(count, replicas.count, replicas.waitMs, err ?? undefined);

@@ -12,6 +12,7 @@ import { appendOne, appendShard, type Append, type Replicas } from './append.js'
 import { DialValidationError, PublishManyError, ReplicationError } from './errors.js';
 import { createKeysSource } from './layout.js';
 import { resolveOptions, type DialProducerOptions } from './options.js';
+import { ReplicatedWrites } from './replicated.js';
 import { publishScriptArgs, withPublishScript, type ScriptClient } from './scripts.js';
 import type { DialProducer, PublishManyResult, PublishResult } from './types.js';
 
@@ -21,7 +22,11 @@ export function createDialProducer(options: DialProducerOptions): DialProducer {
   // WAIT must answer before the client's command timeout does, or the caller would see a bare
   // timeout instead of being told the dials are on the primary.
   const margin = Math.min(500, Math.floor(resolved.timeoutMs / 4));
-  const replicas = { count: resolved.waitForReplicas, waitMs: Math.max(1, resolved.timeoutMs - margin) };
+  const replicas: Replicas = {
+    count: resolved.waitForReplicas,
+    waitMs: Math.max(1, resolved.timeoutMs - margin),
+    ...(resolved.waitForReplicas > 0 ? { writes: new ReplicatedWrites(client, resolved.waitForReplicas) } : {}),
+  };
   return new RedisDialProducer(client, createKeysSource(client, resolved.keyPrefix), replicas, resolved.ownsClient, resolved.onPublish);
 }
 

@@ -38,6 +38,34 @@ describe('waitForReplicas on one Redis with no replica', () => {
   });
 });
 
+describe('waitForReplicas on one Redis with no replica, many calls at once', () => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await startTarget('one Redis (S = 1)', 'replicas-many');
+    await enableCompanies(target, ['acme']);
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it('rejects each with ReplicationError within about timeoutMs, every dial in at once: WAITs do not queue behind each other', async () => {
+    const producer = createDialProducer({ ...target.connection, keyPrefix: target.keys.prefix, waitForReplicas: 1, timeoutMs: 1_000 });
+    try {
+      const started = Date.now();
+      const calls = Array.from({ length: 20 }, (_, i) => producer.publish(dial({ callId: `c${i}` })).catch((err: unknown) => err));
+      const outcomes = await Promise.all(calls);
+      const elapsed = Date.now() - started;
+      // One WAIT per connection at a time: a call waits for the one in flight, then its own; never for
+      // a queue of WAITs, each blocking the connection for its whole timeout.
+      expect(outcomes.every((err) => err instanceof ReplicationError)).toBe(true);
+      expect(elapsed).toBeLessThan(2_500);
+      expect(await target.admin.xlen(target.keys.dials('acme'))).toBe(20);
+    } finally {
+      await producer.close();
+    }
+  });
+});
+
 describe('waitForReplicas on a Redis Cluster (S = 4)', () => {
   let target: Target;
   beforeAll(async () => {
@@ -75,5 +103,24 @@ describe('waitForReplicas on a Redis Cluster (S = 4)', () => {
         await reader.quit();
       }
     }
+  });
+
+  it('follows a slot moved to another master (MOVED) instead of rejecting, for publish and publishMany', async () => {
+    const { keys, cluster } = target;
+    await enableCompanies(target, ['moving']);
+    const producer = createDialProducer({ ...target.connection, keyPrefix: keys.prefix, waitForReplicas: 1 });
+    try {
+      // The producer learns the slot map, then the shard's slot goes to another master behind its back.
+      await expect(producer.publish(dial({ companySlug: 'moving', callId: 'before' }))).resolves.toEqual({ enqueued: true });
+      const slot = slotOf(keys.dials('moving'));
+      const from = await cluster!.masterOfSlot(slot);
+      const to = (await cluster!.masters()).find((m) => m.port !== from.port)!;
+      await cluster!.moveSlot(slot, to.port);
+      await expect(producer.publish(dial({ companySlug: 'moving', callId: 'after' }))).resolves.toEqual({ enqueued: true });
+      await expect(producer.publishMany([dial({ companySlug: 'moving', callId: 'many' })])).resolves.toEqual({ enqueued: 1, skipped: 0 });
+    } finally {
+      await producer.close();
+    }
+    expect((await storedDials(target.admin, keys, 'moving')).map((d) => d.callId)).toEqual(['before', 'after', 'many']);
   });
 });
