@@ -7,6 +7,8 @@ import type { PublishArgs, ScriptClient } from './scripts.js';
 export interface Replicas {
   count: number;
   waitMs: number;
+  /** The whole call's timeout (waitMs is a little shorter). */
+  timeoutMs: number;
   /** Sends the writes and their WAIT when `count` > 0. */
   writes?: ReplicatedWrites;
 }
@@ -27,12 +29,14 @@ export interface ShardOutcome {
 /** The slot of an append's keys (all four share the shard's tag). */
 const slotOfArgs = (args: PublishArgs) => slotOf(args[2]);
 
+const deadlines = (replicas: Replicas) => ({ until: Date.now() + replicas.waitMs, giveUpAt: Date.now() + replicas.timeoutMs });
+
 /** publish: one script call, with replicas followed by a WAIT on the same connection. Resolves whether it appended. */
 export async function appendOne(client: ScriptClient, args: PublishArgs, replicas: Replicas): Promise<boolean> {
   if (!replicas.writes) return (await client.oiqPublish(...args)) === 1;
   const { replies: [script], wait } = await replicas.writes.send({
+    ...deadlines(replicas),
     slot: slotOfArgs(args),
-    until: Date.now() + replicas.waitMs,
     queue(pipeline) {
       pipeline.oiqPublish(...args);
       return 1;
@@ -59,7 +63,7 @@ export async function appendShard(client: ScriptClient, appends: readonly Append
   let wait: Reply | undefined;
   try {
     if (replicas.writes) {
-      ({ replies, wait } = await replicas.writes.send({ slot: slotOfArgs(appends[0]!.args), until: Date.now() + replicas.waitMs, queue: transaction }));
+      ({ replies, wait } = await replicas.writes.send({ ...deadlines(replicas), slot: slotOfArgs(appends[0]!.args), queue: transaction }));
     } else {
       const pipeline = client.pipeline() as unknown as AppendPipeline;
       transaction(pipeline);

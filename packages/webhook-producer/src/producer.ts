@@ -25,6 +25,7 @@ export function createDialProducer(options: DialProducerOptions): DialProducer {
   const replicas: Replicas = {
     count: resolved.waitForReplicas,
     waitMs: Math.max(1, resolved.timeoutMs - margin),
+    timeoutMs: resolved.timeoutMs,
     ...(resolved.waitForReplicas > 0 ? { writes: new ReplicatedWrites(client, resolved.waitForReplicas) } : {}),
   };
   return new RedisDialProducer(client, createKeysSource(client, resolved.keyPrefix), replicas, resolved.ownsClient, resolved.onPublish);

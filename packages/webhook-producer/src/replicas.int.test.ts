@@ -123,4 +123,23 @@ describe('waitForReplicas on a Redis Cluster (S = 4)', () => {
     }
     expect((await storedDials(target.admin, keys, 'moving')).map((d) => d.callId)).toEqual(['before', 'after', 'many']);
   });
+
+  // Last: it kills a master of the shared cluster of this block.
+  it('settles every call within about timeoutMs when the master dies mid-call', async () => {
+    const { keys, cluster } = target;
+    await enableCompanies(target, ['doomed']);
+    const producer = createDialProducer({ ...target.connection, keyPrefix: keys.prefix, waitForReplicas: 1, timeoutMs: 1_000 });
+    try {
+      await expect(producer.publish(dial({ companySlug: 'doomed', callId: 'warm' }))).resolves.toEqual({ enqueued: true });
+      await cluster!.kill((await cluster!.masterOfSlot(slotOf(keys.dials('doomed')))).port);
+      const started = Date.now();
+      const settled = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => producer.publish(dial({ companySlug: 'doomed', callId: `c${i}` })).then(() => Date.now() - started, () => Date.now() - started)),
+      );
+      // ioredis alone keeps a pipeline whose connection closed until the cluster has a new master.
+      expect(Math.max(...settled)).toBeLessThan(2_000);
+    } finally {
+      await producer.close();
+    }
+  });
 });

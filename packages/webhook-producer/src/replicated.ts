@@ -1,4 +1,4 @@
-import { isCluster, type RedisClient } from '@outboundiq/core';
+import { OiqError, isCluster, type RedisClient } from '@outboundiq/core';
 
 export type Reply = [error: Error | null, result: unknown];
 
@@ -19,6 +19,8 @@ export interface ReplicatedWrite {
   queue(pipeline: AppendPipeline): number;
   /** Until when (ms, Date.now()) it may wait for replicas, and be sent again after a slot refusal. */
   until: number;
+  /** When the call gives up if it is still waiting for its turn, unsent (its whole timeout). */
+  giveUpAt: number;
 }
 
 export interface ReplicatedReplies {
@@ -40,6 +42,11 @@ interface Pending {
   write: ReplicatedWrite;
   resolve(result: ReplicatedReplies): void;
   reject(err: unknown): void;
+  /** Where it waits, and the timer that gives up on it when its call times out. */
+  group?: string;
+  timer?: NodeJS.Timeout;
+  /** Resolved or rejected already (a timeout came first): later replies are for nobody. */
+  done?: boolean;
 }
 
 /**
@@ -53,6 +60,12 @@ interface Pending {
  * most one such pipeline is in flight per master; calls that come meanwhile go together in the next
  * one, under one WAIT whose timeout is the earliest of their deadlines. Every call then waits at most
  * for the pipeline in flight and its own, and a healthy cluster sends one WAIT per group, not per call.
+ * A call whose timeout comes first rejects then: unsent if it was still waiting for its turn (the
+ * pipeline in flight hangs on a master that died), else saying its outcome is unknown. (ioredis's
+ * command timeout does not bound a pipeline whose connection closed: it is sent again once the
+ * cluster has a master for the slot, WAIT and its first timeout included. So after a failover to a
+ * master without replica, that one late WAIT still holds the new master's connection for up to its
+ * timeout, and the first calls there reject at their timeout before the next get a ReplicationError.)
  *
  * ioredis follows MOVED, ASK and the like for a pipeline only when every command that did not fail is
  * read-only, which WAIT is not (and MOVED would not even correct its slot map): a refused write is
@@ -68,7 +81,14 @@ export class ReplicatedWrites {
   ) {}
 
   send(write: ReplicatedWrite): Promise<ReplicatedReplies> {
-    return new Promise((resolve, reject) => this.enqueue({ write, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const pending: Pending = {
+        write,
+        resolve: (result) => ((pending.done = true), resolve(result)),
+        reject: (err) => ((pending.done = true), reject(err)),
+      };
+      this.enqueue(pending);
+    });
   }
 
   /**
@@ -83,17 +103,39 @@ export class ReplicatedWrites {
 
   private enqueue(pending: Pending): void {
     const group = this.groupOf(pending.write.slot);
+    pending.group = group;
     const list = this.queued.get(group);
     if (list) list.push(pending);
     else this.queued.set(group, [pending]);
-    if (!this.inFlight.has(group)) void this.flush(group);
+    if (!this.inFlight.has(group)) return void this.flush(group);
+    this.timeOut(pending, () => this.giveUp(pending));
+  }
+
+  private timeOut(pending: Pending, then: () => void): void {
+    clearTimeout(pending.timer);
+    pending.timer = setTimeout(then, Math.max(0, pending.write.giveUpAt - Date.now()));
+    pending.timer.unref();
+  }
+
+  private giveUp(pending: Pending): void {
+    const list = this.queued.get(pending.group!);
+    const at = list?.indexOf(pending) ?? -1;
+    if (at < 0) return;
+    list!.splice(at, 1);
+    if (list!.length === 0) this.queued.delete(pending.group!);
+    pending.reject(
+      new OiqError('the dials were not sent: their Redis master was still busy with earlier calls when the call timed out (failing over?); nothing was written, so a retry is safe', { retryable: true }),
+    );
   }
 
   private async flush(group: string): Promise<void> {
     const batch: Pending[] = [];
     const elsewhere: Pending[] = [];
     // The slot map may have changed since they were queued: those now elsewhere join their new group.
-    for (const p of this.queued.get(group) ?? []) (this.groupOf(p.write.slot) === group ? batch : elsewhere).push(p);
+    for (const p of this.queued.get(group) ?? []) {
+      clearTimeout(p.timer);
+      (this.groupOf(p.write.slot) === group ? batch : elsewhere).push(p);
+    }
     this.queued.delete(group);
     for (const p of elsewhere) this.enqueue(p);
     if (batch.length === 0) return;
@@ -112,13 +154,16 @@ export class ReplicatedWrites {
     const pipeline = this.client.pipeline() as unknown as AppendPipeline;
     const sizes = batch.map((p) => p.write.queue(pipeline));
     pipeline.wait(this.replicas, Math.max(1, Math.min(...batch.map((p) => p.write.until)) - Date.now()));
-    const replies = await pipeline.exec();
+    const sent = pipeline.exec();
+    for (const p of batch) this.timeOut(p, () => p.reject(new OiqError('no answer from Redis within the timeout (failing over?): the dials may or may not be in', { retryable: true })));
+    const replies = await sent.finally(() => batch.forEach((p) => clearTimeout(p.timer)));
     const wait = replies[replies.length - 1] ?? [new Error('no reply to WAIT'), 0];
     let at = 0;
     const refused: Pending[] = [];
     let moved = false;
     batch.forEach((p, i) => {
       const own = replies.slice(at, (at += sizes[i]!));
+      if (p.done) return;
       const refusal = own.find(([err]) => err !== null && SLOT_REFUSAL.test(err.message))?.[0];
       if (refusal && isCluster(this.client) && Date.now() < p.write.until) {
         refused.push(p);
