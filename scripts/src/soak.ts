@@ -47,7 +47,7 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.le
 
 const deps: WorldDeps = {
   createStore: (redis, keys) => createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'test').box }),
-  createProducer: (redisUrl, keyPrefix) => createDialProducer({ redisUrl, keyPrefix }),
+  createProducer: (options) => createDialProducer(options),
 };
 
 const BATCHERS = ['batcher-a', 'batcher-b'];

@@ -1,5 +1,12 @@
 import { secretBoxFromEnv } from '@outboundiq/core';
-import { startFaultWorld, type FaultWorld, type FaultWorldOptions, type WorldDeps } from '@outboundiq/testkit';
+import {
+  startFaultWorld,
+  type ClusterFaultWorld,
+  type FaultWorld,
+  type FaultWorldOptions,
+  type RedisClusterOptions,
+  type WorldDeps,
+} from '@outboundiq/testkit';
 import { createDialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { DeliveryQueues } from '../queues.js';
@@ -9,16 +16,21 @@ export { unfinishedJobs } from '../queues.js';
 /** The real store (sealing with the dev key the apps use when SECRETS_ENCRYPTION_KEY is unset) and producer. */
 export const worldDeps: WorldDeps = {
   createStore: (redis, keys) => createWebhookStore({ redis, keys, secretBox: secretBoxFromEnv(undefined, 'test').box }),
-  createProducer: (redisUrl, keyPrefix) => createDialProducer({ redisUrl, keyPrefix }),
+  createProducer: (options) => createDialProducer(options),
 };
 
-export interface TestWorld extends FaultWorld {
+interface WithQueues {
   /** Every shard's delivery queue, to read job states and counts the way an operator would. */
   queues: DeliveryQueues;
 }
 
+export type TestWorld = FaultWorld & WithQueues;
+export type ClusterTestWorld = ClusterFaultWorld & WithQueues;
+
 /** A fault world plus the delivery queues; `close` stops everything and never throws. */
-export async function startTestWorld(options: FaultWorldOptions): Promise<TestWorld> {
+export function startTestWorld(options: FaultWorldOptions & { cluster: RedisClusterOptions }): Promise<ClusterTestWorld>;
+export function startTestWorld(options: FaultWorldOptions & { cluster?: undefined }): Promise<TestWorld>;
+export async function startTestWorld(options: FaultWorldOptions): Promise<TestWorld | ClusterTestWorld> {
   const world = await startFaultWorld(options, worldDeps);
   const queues = new DeliveryQueues(world.redis, world.keys);
   const close = world.close;

@@ -150,6 +150,17 @@ export class DialLedger {
     return this.state.get(path)?.requestsById.get(deliveryId) ?? 0;
   }
 
+  /** Deliveries a webhook got more than once (a retry or a re-send after a crash), as `path deliveryId xN`. */
+  resentDeliveries(limit = LIST_CAP): string[] {
+    const out: string[] = [];
+    for (const [path, st] of this.state) {
+      for (const [deliveryId, n] of st.requestsById) {
+        if (n > 1 && out.length < limit) out.push(`${path} ${deliveryId} x${n}`);
+      }
+    }
+    return out;
+  }
+
   reconcile(requests?: readonly ReceivedRequest[]): Reconciliation {
     if (requests) this.ingest(requests);
     const counts = { enqueued: 0, rejected: 0, skipped: 0 };

@@ -1,34 +1,46 @@
-import { BATCHER_GROUP, createKeys, createRedisClient, type Keys, type Redis } from '@outboundiq/core';
+import { BATCHER_GROUP, createKeys, createRedisClient, parseClusterNodes, type Cluster, type Keys, type Redis, type RedisClient } from '@outboundiq/core';
 import { REPO_ROOT } from '../apps.js';
 import { ensureTestCa } from '../ca.js';
 import { startHttpsReceiver, type Receiver } from '../receiver.js';
+import { startRedisCluster, type RedisCluster, type RedisClusterOptions } from '../redis-cluster.js';
 import { uniquePrefix } from '../redis-helpers.js';
 import { startRedisServer, type RedisServer, type RedisServerOptions } from '../redis-server.js';
 import { Fleet } from './fleet.js';
 import { DialLedger } from './ledger.js';
 import type { DialPublisher } from './load.js';
 
+/** What the world hands the producer factory: where Redis is (exactly one of the two) and the options. */
+export type WorldProducerOptions = ({ redisUrl: string } | { clusterNodes: string[] }) & {
+  keyPrefix: string;
+  waitForReplicas?: number;
+  timeoutMs?: number;
+};
+
 /** What the world needs from the webhook store and the producer, injected (they depend on testkit). */
 export interface WorldDeps {
-  createStore(redis: Redis, keys: Keys): {
+  createStore(redis: RedisClient, keys: Keys): {
     create(company: string, input: { name: string; url: string; headers: Record<string, string>; enabled: boolean }): Promise<{ webhook: { id: string } }>;
   };
-  createProducer(redisUrl: string, keyPrefix: string): DialPublisher & { close(): Promise<void> };
+  createProducer(options: WorldProducerOptions): DialPublisher & { close(): Promise<void> };
 }
 
 export interface FaultWorldOptions {
   name: string;
+  /** The private redis-server's options (a world without `cluster`). */
   redis?: RedisServerOptions;
-  /** Environment of every app, on top of REDIS_URL, KEY_PREFIX, ALLOW_PRIVATE_DESTINATIONS, PORT. */
+  /** Run on a Redis Cluster of the world's own instead of a redis-server (AOF, fsync always). */
+  cluster?: RedisClusterOptions;
+  /** SHARDS of the apps and the world's keys. Default 1. */
+  shards?: number;
+  /** The producer's options beyond where Redis is (`waitForReplicas`, `timeoutMs`). */
+  producer?: { waitForReplicas?: number; timeoutMs?: number };
+  /** Environment of every app, on top of REDIS_URL or REDIS_CLUSTER_NODES, SHARDS, KEY_PREFIX, ALLOW_PRIVATE_DESTINATIONS, PORT. */
   env?: Record<string, string>;
 }
 
-export interface FaultWorld {
+interface WorldBase {
   prefix: string;
   keys: Keys;
-  redisServer: RedisServer;
-  /** The test's own client (never gives up on a command, like the workers). */
-  redis: Redis;
   receiver: Receiver;
   ledger: DialLedger;
   fleet: Fleet;
@@ -37,32 +49,61 @@ export interface FaultWorld {
   addWebhooks(company: string, count: number): Promise<string[]>;
   /** Entries read but not acknowledged in the batchers' group, over every company with webhooks. */
   pendingEntries(): Promise<number>;
-  /** Stops every process, the receiver and the redis-server; never throws. */
+  /** Stops every process, the receiver and the redis-server or cluster; never throws. */
   close(): Promise<void>;
 }
 
+/** A world on one private redis-server. */
+export interface FaultWorld extends WorldBase {
+  redisServer: RedisServer;
+  cluster?: undefined;
+  /** The test's own client (never gives up on a command, like the workers). */
+  redis: Redis;
+}
+
+/** A world on a private Redis Cluster. */
+export interface ClusterFaultWorld extends WorldBase {
+  redisServer?: undefined;
+  cluster: RedisCluster;
+  /** The test's own Cluster client (worker role: waits out a failover instead of failing). */
+  redis: Cluster;
+}
+
 /**
- * One scenario's world: a private redis-server (AOF, fsync always, its own port), a recording HTTPS
- * receiver trusted through the test CA, the producer, a ledger and a fleet of app processes.
+ * One scenario's world: a private redis-server (AOF, fsync always, its own port) or a private Redis
+ * Cluster (`cluster`), a recording HTTPS receiver trusted through the test CA, the producer, a
+ * ledger and a fleet of app processes.
  */
-export async function startFaultWorld(options: FaultWorldOptions, deps: WorldDeps): Promise<FaultWorld> {
-  const redisServer = await startRedisServer({ appendOnly: true, ...options.redis });
-  const cleanups: (() => Promise<unknown> | void)[] = [() => redisServer.stop()];
+export function startFaultWorld(options: FaultWorldOptions & { cluster: RedisClusterOptions }, deps: WorldDeps): Promise<ClusterFaultWorld>;
+export function startFaultWorld(options: FaultWorldOptions & { cluster?: undefined }, deps: WorldDeps): Promise<FaultWorld>;
+export function startFaultWorld(options: FaultWorldOptions, deps: WorldDeps): Promise<FaultWorld | ClusterFaultWorld>;
+export async function startFaultWorld(options: FaultWorldOptions, deps: WorldDeps): Promise<FaultWorld | ClusterFaultWorld> {
+  const backend = options.cluster
+    ? await startRedisCluster({ appendOnly: true, ...options.cluster }).then((cluster) => ({ cluster }))
+    : await startRedisServer({ appendOnly: true, ...options.redis }).then((redisServer) => ({ redisServer }));
+  const cleanups: (() => Promise<unknown> | void)[] = ['cluster' in backend ? () => backend.cluster.stop() : () => backend.redisServer.stop()];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => undefined);
     cleanups.length = 0;
   };
   try {
     const prefix = uniquePrefix(options.name);
-    const keys = createKeys(prefix);
+    const shards = options.shards ?? 1;
+    const keys = createKeys(prefix, shards);
     const receiver = await startHttpsReceiver(ensureTestCa(`${REPO_ROOT}.test-ca`));
     cleanups.push(() => receiver.close());
-    const redis = createRedisClient({ url: redisServer.url, role: 'worker', name: `fault-${options.name}` });
+    const name = `fault-${options.name}`;
+    const redis: RedisClient =
+      'cluster' in backend
+        ? createRedisClient({ cluster: parseClusterNodes(backend.cluster.seeds), role: 'worker', name })
+        : createRedisClient({ url: backend.redisServer.url, role: 'worker', name });
     cleanups.push(() => redis.disconnect());
-    const producer = deps.createProducer(redisServer.url, prefix);
+    const where = 'cluster' in backend ? { clusterNodes: backend.cluster.seeds.split(',') } : { redisUrl: backend.redisServer.url };
+    const producer = deps.createProducer({ ...where, keyPrefix: prefix, ...options.producer });
     cleanups.push(() => producer.close());
     const fleet = new Fleet({
-      REDIS_URL: redisServer.url,
+      ...('cluster' in backend ? { REDIS_CLUSTER_NODES: backend.cluster.seeds } : { REDIS_URL: backend.redisServer.url }),
+      SHARDS: String(shards),
       KEY_PREFIX: prefix,
       ALLOW_PRIVATE_DESTINATIONS: 'true',
       PORT: '0',
@@ -73,8 +114,8 @@ export async function startFaultWorld(options: FaultWorldOptions, deps: WorldDep
     const ledger = new DialLedger();
     const store = deps.createStore(redis, keys);
     const companies = new Set<string>();
-    return {
-      prefix, keys, redisServer, redis, receiver, ledger, fleet, producer, close,
+    const world: WorldBase = {
+      prefix, keys, receiver, ledger, fleet, producer, close,
       async addWebhooks(company, count) {
         companies.add(company);
         const paths: string[] = [];
@@ -87,14 +128,16 @@ export async function startFaultWorld(options: FaultWorldOptions, deps: WorldDep
         return paths;
       },
       async pendingEntries() {
-        let pending = 0;
-        for (const company of companies) {
-          const reply = (await redis.xpending(keys.dials(company), BATCHER_GROUP).catch(() => [0])) as [number | string];
-          pending += Number(reply[0]);
-        }
-        return pending;
+        // One key per call: on a cluster each goes to its company's master.
+        const replies = await Promise.all(
+          [...companies].map((company) => (redis.xpending(keys.dials(company), BATCHER_GROUP) as Promise<[number | string]>).catch(() => [0])),
+        );
+        return replies.reduce((sum, [n]) => sum + Number(n), 0);
       },
     };
+    return 'cluster' in backend
+      ? { ...world, cluster: backend.cluster, redis: redis as Cluster }
+      : { ...world, redisServer: backend.redisServer, redis: redis as Redis };
   } catch (err) {
     await close();
     throw err;
