@@ -1,6 +1,13 @@
 import { slotOf, type Keys } from '@outboundiq/core';
 import type { DialLedger, RedisCluster } from '@outboundiq/testkit';
 
+/** `count` companies of one shard (`<stem>-<n>`, the first that hash there). */
+export function companiesOfShard(keys: Keys, stem: string, shard: number, count: number): string[] {
+  const found: string[] = [];
+  for (let n = 0; found.length < count; n++) if (keys.shardOf(`${stem}-${n}`) === shard) found.push(`${stem}-${n}`);
+  return found;
+}
+
 /** `perShard` companies of every shard (`<stem>-<n>`, the first that hash there), shard by shard. */
 export function companiesOnEveryShard(keys: Keys, stem: string, perShard: number): string[] {
   const byShard: string[][] = keys.allShards().map(() => []);
