@@ -53,6 +53,12 @@ export function createBatcher(deps: BatcherDeps): Batcher {
   let stopping = false;
   let loop: Promise<void> | undefined;
   const free = () => config.concurrency - passes.size - reserved;
+  // The most one claim call may ask for: the shard's part of the process's concurrency. A call
+  // reserves its limit until it answers, and one to a master that just died answers only after the
+  // failover; asked for every free slot (its shard due alone, woken or re-checked), it would leave
+  // nothing to the shards of the masters that are fine. A busy shard asks again at once instead
+  // (a claim that took its whole limit makes the shard due again).
+  const maxPerClaim = Math.max(1, Math.ceil(config.concurrency / keys.shards));
   const wakeAll = () => {
     clock.wakeAll(Date.now());
     doorbell.ring();
@@ -122,7 +128,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
       }
       // The free slots are shared out among the due shards, so a shard whose call hangs (its master
       // failing over) holds back only its share while the others keep going.
-      const share = Math.max(1, Math.floor(free() / due.length));
+      const share = Math.min(maxPerClaim, Math.max(1, Math.floor(free() / due.length)));
       for (const shard of due) {
         const limit = Math.min(share, free());
         if (limit <= 0) break;
