@@ -18,6 +18,7 @@ export { readLayout, type StoredLayout } from './layout.js';
 export {
   DEFAULT_PUBLISH_TIMEOUT_MS,
   createRedisClient,
+  isCluster,
   parseClusterNodes,
   type ClusterTarget,
   type Cluster,

@@ -1,4 +1,4 @@
-import { slotOf } from '@outboundiq/core';
+import { slotOf } from '@outboundiq/core/publisher';
 import { ReplicationError } from './errors.js';
 import type { AppendPipeline, ReplicatedWrites, Reply } from './replicated.js';
 import type { PublishArgs, ScriptClient } from './scripts.js';

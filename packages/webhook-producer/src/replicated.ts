@@ -1,4 +1,4 @@
-import { OiqError, isCluster, type RedisClient } from '@outboundiq/core';
+import { OiqError, isCluster, type RedisClient } from '@outboundiq/core/publisher';
 
 export type Reply = [error: Error | null, result: unknown];
 
