@@ -9,7 +9,8 @@ import {
 } from '@outboundiq/testkit';
 import { createDialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
-import { DeliveryQueues } from '../queues.js';
+import { waitFor } from '@outboundiq/testkit';
+import { DeliveryQueues, unfinishedJobs } from '../queues.js';
 
 export { unfinishedJobs } from '../queues.js';
 
@@ -41,4 +42,13 @@ export async function startTestWorld(options: FaultWorldOptions): Promise<TestWo
       await close();
     },
   });
+}
+
+/**
+ * After a scenario's load: nothing left pending in the batchers' group (every pass a fault cut
+ * short was recovered) and no delivery job left unfinished in any shard's queue.
+ */
+export async function waitUntilSettled(w: (FaultWorld | ClusterFaultWorld) & WithQueues, timeoutMs = 30_000): Promise<void> {
+  await waitFor(async () => (await w.pendingEntries()) === 0, timeoutMs, 'no entry pending in the batchers group');
+  await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), timeoutMs, 'every job finished');
 }

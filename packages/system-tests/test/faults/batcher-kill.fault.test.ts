@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatReconciliation, quantile, startLoad, waitFor, type DialLedger } from '@outboundiq/testkit';
-import { startTestWorld, unfinishedJobs, type TestWorld } from '../../src/faults/world.js';
+import { startTestWorld, type TestWorld, waitUntilSettled } from '../../src/faults/world.js';
 
 const COMPANIES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 const KILLS = 5;
@@ -51,8 +51,7 @@ describe('a batcher killed with SIGKILL between adding jobs and acknowledging, o
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 60_000, 'every dial delivered');
     const drainMs = Date.now() - stoppedAt;
     // A killed pass's entries stay pending until a live copy recovers them: none left means all were.
-    await waitFor(async () => (await w.pendingEntries()) === 0, 30_000, 'no entry pending in the batchers group');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 30_000, 'every job finished');
+    await waitUntilSettled(w);
 
     // Each kill left one company's pass pending under a dead consumer and a lease nobody renews, so
     // the next claim of that company is a recovery, which logs before it adds anything.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatReconciliation, startLoad, waitFor, type ReceivedRequest } from '@outboundiq/testkit';
 import { companiesOnEveryShard, rejectionsByKind, shardMasters } from '../../src/faults/cluster.js';
-import { startTestWorld, unfinishedJobs, type ClusterTestWorld } from '../../src/faults/world.js';
+import { startTestWorld, type ClusterTestWorld, waitUntilSettled } from '../../src/faults/world.js';
 
 const SHARDS = 16;
 const APPS = [['batcher', 'batcher-a'], ['batcher', 'batcher-b'], ['sender', 'sender-a'], ['sender', 'sender-b']] as const;
@@ -87,8 +87,7 @@ describe('a Redis Cluster master killed with SIGKILL under load', () => {
     const stoppedAt = Date.now();
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 30_000, 'every acknowledged dial delivered');
     const drainMs = Date.now() - stoppedAt;
-    await waitFor(async () => (await w.pendingEntries()) === 0, 10_000, 'no entry pending in the batchers group');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 15_000, 'every job finished');
+    await waitUntilSettled(w);
 
     const report = w.ledger.reconcile(w.receiver.requests);
     const inFailover = w.receiver.requests.filter((r) => r.receivedAt > killedAt && r.receivedAt < promotedAt);

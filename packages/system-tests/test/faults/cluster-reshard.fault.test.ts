@@ -3,7 +3,7 @@ import { slotOf } from '@outboundiq/core';
 import { formatReconciliation, startLoad, waitFor, type ReceivedRequest } from '@outboundiq/testkit';
 import { createDialProducer } from '@outboundiq/webhook-producer';
 import { companiesOfShard, companiesOnEveryShard, rejectionsByKind, shardMasters } from '../../src/faults/cluster.js';
-import { startTestWorld, unfinishedJobs, type ClusterTestWorld } from '../../src/faults/world.js';
+import { startTestWorld, type ClusterTestWorld, waitUntilSettled } from '../../src/faults/world.js';
 
 const SHARDS = 16;
 const HOT_SHARD = 5;
@@ -64,8 +64,7 @@ describe('a busy shard\'s slot moved to another master under load', () => {
     const stoppedAt = Date.now();
     await waitFor(() => w.ledger.ingest(w.receiver.requests).allDelivered(), 30_000, 'every acknowledged dial delivered');
     const drainMs = Date.now() - stoppedAt;
-    await waitFor(async () => (await w.pendingEntries()) === 0, 10_000, 'no entry pending in the batchers group');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 15_000, 'every job finished');
+    await waitUntilSettled(w);
 
     const report = w.ledger.reconcile(w.receiver.requests);
     const resent = w.ledger.resentDeliveries();

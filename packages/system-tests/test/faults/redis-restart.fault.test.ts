@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { faultDial, formatReconciliation, startLoad, waitFor } from '@outboundiq/testkit';
-import { startTestWorld, unfinishedJobs, type TestWorld } from '../../src/faults/world.js';
+import { startTestWorld, unfinishedJobs, type TestWorld, waitUntilSettled } from '../../src/faults/world.js';
 
 const COMPANIES = ['north', 'south', 'east', 'west'];
 const DOWNTIME_MS = 3_000;
@@ -80,8 +80,7 @@ describe('Redis restarted under load', () => {
       throw err;
     });
     outages.push(`all delivered ${Date.now() - stoppedAt} ms after the load stopped`);
-    await waitFor(async () => (await w.pendingEntries()) === 0, 30_000, 'no entry pending in the batchers group');
-    await waitFor(async () => Object.values(await unfinishedJobs(w.queues)).every((n) => n === 0), 30_000, 'every job finished');
+    await waitUntilSettled(w);
 
     // Same processes as at the start: nobody needed a restart. The admin is ready again.
     for (const [label, pid] of Object.entries(pids)) {
