@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { QUEUE_NAMES, createKeys, createRedisClient, prepareRedis, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
-import { batcherMetrics, createMetricsRegistry, createShutdown, pingWithin, registerBacklogGauges, startHealthServer, type Shutdown } from '@outboundiq/runtime';
+import { batcherMetrics, createMetricsRegistry, createShutdown, notReady, redisReadiness, registerBacklogGauges, startHealthServer, startingReadiness, type Readiness, type Shutdown } from '@outboundiq/runtime';
 import { Queue } from 'bullmq';
 import { createBatcher } from './batcher.js';
 import type { BatcherEnvConfig } from './config.js';
@@ -33,11 +33,17 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
   const target = redisTarget(config);
   const client = (suffix: string) => createRedisClient({ ...target, role: 'worker', name: `oiq-batcher-${token}${suffix}`, logger });
   const redis = client('');
+  const metrics = createMetricsRegistry();
+  // Served from the first second: /healthz says alive, /readyz says why not yet (Redis unreachable
+  // is waited for; the client reconnects forever) until the batcher works.
+  let readiness: () => Promise<Readiness> = async () => startingReadiness(redis);
+  const health = await startHealthServer({ port: config.PORT, logger, ready: () => readiness(), metrics: metrics.render });
   // Before anything else touches Redis: a process of another SHARDS or layout stops here, having written nothing.
   try {
     await prepareRedis(redis, keys, logger);
   } catch (err) {
     redis.disconnect();
+    await health.close();
     throw err;
   }
 
@@ -51,7 +57,6 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     queue.on('error', (err) => logger.warn({ err, shard: shard.shard }, 'delivery queue error'));
     return queue;
   });
-  const metrics = createMetricsRegistry();
   registerBacklogGauges(metrics.registry, { queues, redis, keys });
   const batcher = createBatcher({
     redis,
@@ -80,12 +85,6 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
   });
   const wakeups = listenForWakeups(client('-wake'), keys, logger, { wake: batcher.wake, resubscribed: batcher.wakeAll });
 
-  const health = await startHealthServer({
-    port: config.PORT,
-    logger,
-    ready: async () => batcher.running && (await pingWithin(redis)),
-    metrics: metrics.render,
-  });
   const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
   shutdown.add('stop claiming and finish passes', () => batcher.stop());
   shutdown.add('stop listening for wake messages', () => wakeups.close());
@@ -97,6 +96,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     logger.warn({ pauseMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS }, 'test-only failpoint armed: every pass pauses before acknowledging (BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS)');
   }
   batcher.start();
+  readiness = async () => (batcher.running ? redisReadiness(redis) : notReady(shutdown.started ? 'shutting down' : 'batcher stopped'));
   logger.info(
     { token, keyPrefix: keys.prefix, shards: keys.shards, cluster: 'cluster' in target, maxWaitMs: config.BATCH_MAX_WAIT_MS, concurrency: config.BATCHER_CONCURRENCY },
     'batcher started',

@@ -1,5 +1,5 @@
 import { QUEUE_NAMES, createKeys, createRedisClient, prepareRedis, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
-import { createMetricsRegistry, createShutdown, pingWithin, senderMetrics, startHealthServer, type Shutdown } from '@outboundiq/runtime';
+import { createMetricsRegistry, createShutdown, notReady, redisReadiness, senderMetrics, startHealthServer, startingReadiness, type Readiness, type Shutdown } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
 import type { SenderEnvConfig } from './config.js';
@@ -22,7 +22,18 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   if (config.ALLOW_PRIVATE_DESTINATIONS) logger.warn('ALLOW_PRIVATE_DESTINATIONS=true: webhooks may reach loopback and private networks (tests and demos only)');
   const keys = createKeys(config.KEY_PREFIX, config.SHARDS);
   const redis = createRedisClient({ ...redisTarget(config), role: 'worker', name: 'oiq-sender', logger });
-  await prepareRedis(redis, keys, logger);
+  const metrics = createMetricsRegistry();
+  // Served from the first second: /healthz says alive, /readyz says why not yet (Redis unreachable
+  // is waited for; the client reconnects forever) until the workers run.
+  let readiness: () => Promise<Readiness> = async () => startingReadiness(redis);
+  const health = await startHealthServer({ port: config.PORT, logger, ready: () => readiness(), metrics: metrics.render });
+  try {
+    await prepareRedis(redis, keys, logger);
+  } catch (err) {
+    redis.disconnect();
+    await health.close();
+    throw err;
+  }
 
   const http = createDeliveryHttp({
     timeoutMs: config.DELIVERY_TIMEOUT_MS,
@@ -30,7 +41,6 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS,
     ...(options.resolve ? { resolve: options.resolve } : {}),
   });
-  const metrics = createMetricsRegistry();
   const processor = createDeliveryProcessor({
     store: createWebhookStore({ redis, keys, secretBox: box }),
     http,
@@ -62,18 +72,17 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   });
 
   const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
-  const health = await startHealthServer({
-    port: config.PORT,
-    logger,
-    ready: async () => workers.every((w) => w.isRunning()) && !shutdown.started && (await pingWithin(redis)),
-    metrics: metrics.render,
-  });
   shutdown.add('stop taking jobs and finish in-flight deliveries', async () => void (await Promise.all(workers.map((w) => w.close()))));
   shutdown.add('close http connections', () => http.close());
   shutdown.add('close redis', async () => void (await redis.quit()));
   shutdown.add('close health server', () => health.close());
 
   for (const worker of workers) void worker.run();
+  readiness = async () => {
+    if (shutdown.started) return notReady('shutting down');
+    if (!workers.every((w) => w.isRunning())) return notReady('workers not running');
+    return redisReadiness(redis);
+  };
   logger.info({ concurrency: config.SENDER_CONCURRENCY, perWebhook: config.SENDER_WEBHOOK_CONCURRENCY, perShardWorker: concurrency, shards: keys.shards, keyPrefix: keys.prefix }, 'sender started');
   return { healthPort: health.port, stop: (reason = 'stop') => shutdown.run(reason), shutdown };
 }

@@ -7,11 +7,17 @@ export interface HealthServerOptions {
   port: number;
   host?: string;
   logger: Logger;
-  /** Ready to take work: Redis answers and the process is not shutting down. */
-  ready: () => Promise<boolean>;
+  /** Ready to take work (Redis answers, the app started, not shutting down), or why not. */
+  ready: () => Promise<Readiness>;
   /** Prometheus text for GET /metrics, when the app has metrics. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
 }
+
+/** What /readyz answers, as its JSON body: 200 when ready, else 503 with the reason. */
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+export const READY: Readiness = { ready: true };
+export const notReady = (reason: string): Readiness => ({ ready: false, reason });
 
 export interface HealthServer {
   port: number;
@@ -30,8 +36,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     if (path === '/healthz') return reply(200, '{"status":"ok"}');
     if (path === '/readyz') {
       return void options.ready().then(
-        (ok) => reply(ok ? 200 : 503, ok ? '{"status":"ready"}' : '{"status":"not ready"}'),
-        () => reply(503, '{"status":"not ready"}'),
+        (state) => reply(state.ready ? 200 : 503, JSON.stringify(state)),
+        (err: unknown) => reply(503, JSON.stringify(notReady(err instanceof Error ? err.message : String(err)))),
       );
     }
     if (path === '/metrics' && options.metrics) {
@@ -64,4 +70,17 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
 /** PING with a deadline: a worker client waits for Redis forever, a readiness probe must not. */
 export async function pingWithin(redis: { ping(): Promise<string> }, ms = 1_000): Promise<boolean> {
   return withTimeout(redis.ping(), ms).then((reply) => reply === 'PONG', () => false);
+}
+
+/** Ready when Redis answers PING in time; else why not. */
+export async function redisReadiness(redis: { ping(): Promise<string> }, ms = 1_000): Promise<Readiness> {
+  return (await pingWithin(redis, ms)) ? READY : notReady('redis unreachable');
+}
+
+/**
+ * Readiness before an app works: connecting to Redis (which a worker client waits for forever), or
+ * checking it. Asks the connection's status rather than sending PINGs that would queue while down.
+ */
+export function startingReadiness(redis: { status: string }): Readiness {
+  return notReady(redis.status === 'ready' ? 'checking redis (topology, eviction policy, key layout)' : 'redis unreachable');
 }
