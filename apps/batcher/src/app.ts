@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { QUEUE_NAMES, createKeys, createRedisClient, prepareRedis, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
-import { batcherMetrics, createMetricsRegistry, createShutdown, notReady, redisReadiness, registerBacklogGauges, startHealthServer, startingReadiness, type Readiness, type Shutdown } from '@outboundiq/runtime';
+import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
+import { batcherMetrics, createMetricsRegistry, createShutdown, notReady, redisReadiness, registerBacklogGauges, startHealthThenPrepareRedis, type Shutdown } from '@outboundiq/runtime';
 import { Queue } from 'bullmq';
 import { createBatcher } from './batcher.js';
 import type { BatcherEnvConfig } from './config.js';
@@ -35,17 +35,8 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
   const redis = client('');
   const metrics = createMetricsRegistry();
   // Served from the first second: /healthz says alive, /readyz says why not yet (Redis unreachable
-  // is waited for; the client reconnects forever) until the batcher works.
-  let readiness: () => Promise<Readiness> = async () => startingReadiness(redis);
-  const health = await startHealthServer({ port: config.PORT, logger, ready: () => readiness(), metrics: metrics.render });
-  // Before anything else touches Redis: a process of another SHARDS or layout stops here, having written nothing.
-  try {
-    await prepareRedis(redis, keys, logger);
-  } catch (err) {
-    redis.disconnect();
-    await health.close();
-    throw err;
-  }
+  // is waited for); a process of another SHARDS or layout stops here, having written nothing.
+  const health = await startHealthThenPrepareRedis({ port: config.PORT, logger, redis, keys, metrics: metrics.render });
 
   // The queues get a connection of their own: BullMQ defines its 64 scripts on the connection it is
   // given, and ioredis copies every defined script onto each pipeline and MULTI made on it (~70 us
@@ -96,7 +87,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     logger.warn({ pauseMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS }, 'test-only failpoint armed: every pass pauses before acknowledging (BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS)');
   }
   batcher.start();
-  readiness = async () => (batcher.running ? redisReadiness(redis) : notReady(shutdown.started ? 'shutting down' : 'batcher stopped'));
+  health.setReadiness(async () => (batcher.running ? redisReadiness(redis) : notReady(shutdown.started ? 'shutting down' : 'batcher stopped')));
   logger.info(
     { token, keyPrefix: keys.prefix, shards: keys.shards, cluster: 'cluster' in target, maxWaitMs: config.BATCH_MAX_WAIT_MS, concurrency: config.BATCHER_CONCURRENCY },
     'batcher started',

@@ -1,5 +1,5 @@
-import { QUEUE_NAMES, createKeys, createRedisClient, prepareRedis, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
-import { createMetricsRegistry, createShutdown, notReady, redisReadiness, senderMetrics, startHealthServer, startingReadiness, type Readiness, type Shutdown } from '@outboundiq/runtime';
+import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
+import { createMetricsRegistry, createShutdown, notReady, redisReadiness, senderMetrics, startHealthThenPrepareRedis, type Shutdown } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
 import type { SenderEnvConfig } from './config.js';
@@ -24,16 +24,8 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   const redis = createRedisClient({ ...redisTarget(config), role: 'worker', name: 'oiq-sender', logger });
   const metrics = createMetricsRegistry();
   // Served from the first second: /healthz says alive, /readyz says why not yet (Redis unreachable
-  // is waited for; the client reconnects forever) until the workers run.
-  let readiness: () => Promise<Readiness> = async () => startingReadiness(redis);
-  const health = await startHealthServer({ port: config.PORT, logger, ready: () => readiness(), metrics: metrics.render });
-  try {
-    await prepareRedis(redis, keys, logger);
-  } catch (err) {
-    redis.disconnect();
-    await health.close();
-    throw err;
-  }
+  // is waited for); a process of another SHARDS or layout stops here, having written nothing.
+  const health = await startHealthThenPrepareRedis({ port: config.PORT, logger, redis, keys, metrics: metrics.render });
 
   const http = createDeliveryHttp({
     timeoutMs: config.DELIVERY_TIMEOUT_MS,
@@ -78,11 +70,11 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   shutdown.add('close health server', () => health.close());
 
   for (const worker of workers) void worker.run();
-  readiness = async () => {
+  health.setReadiness(async () => {
     if (shutdown.started) return notReady('shutting down');
     if (!workers.every((w) => w.isRunning())) return notReady('workers not running');
     return redisReadiness(redis);
-  };
+  });
   logger.info({ concurrency: config.SENDER_CONCURRENCY, perWebhook: config.SENDER_WEBHOOK_CONCURRENCY, perShardWorker: concurrency, shards: keys.shards, keyPrefix: keys.prefix }, 'sender started');
   return { healthPort: health.port, stop: (reason = 'stop') => shutdown.run(reason), shutdown };
 }

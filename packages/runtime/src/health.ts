@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@outboundiq/core';
+import { prepareRedis, type Keys, type Logger, type RedisClient } from '@outboundiq/core';
 import { withTimeout } from './timeout.js';
 
 export interface HealthServerOptions {
@@ -83,4 +83,35 @@ export async function redisReadiness(redis: { ping(): Promise<string> }, ms = 1_
  */
 export function startingReadiness(redis: { status: string }): Readiness {
   return notReady(redis.status === 'ready' ? 'checking redis (topology, eviction policy, key layout)' : 'redis unreachable');
+}
+
+export interface WorkerHealth extends HealthServer {
+  /** What /readyz answers from now on (until then: connecting to, or checking, Redis). */
+  setReadiness(check: () => Promise<Readiness>): void;
+}
+
+/**
+ * A worker's start, in the order that keeps probes truthful: the health server first (/healthz at
+ * once, /readyz 503 with the reason), then the checks of Redis (topology, eviction, layout). An
+ * unreachable Redis is waited for (the worker client reconnects forever); a refusal closes the
+ * client and the server and throws, so the process stops having written nothing.
+ */
+export async function startHealthThenPrepareRedis(options: {
+  port: number;
+  logger: Logger;
+  redis: RedisClient;
+  keys: Keys;
+  metrics?: HealthServerOptions['metrics'];
+}): Promise<WorkerHealth> {
+  const { redis } = options;
+  let check: () => Promise<Readiness> = async () => startingReadiness(redis);
+  const server = await startHealthServer({ port: options.port, logger: options.logger, ready: () => check(), ...(options.metrics ? { metrics: options.metrics } : {}) });
+  try {
+    await prepareRedis(redis, options.keys, options.logger);
+  } catch (err) {
+    redis.disconnect();
+    await server.close();
+    throw err;
+  }
+  return { ...server, setReadiness: (next) => void (check = next) };
 }
