@@ -9,7 +9,7 @@ import { BOARD_PATH, boardRoutes } from './board.js';
 import { invalidRequest, notFound } from './errors.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, answerClientError, createRouterRefusalHandler, toApiError } from './framework-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { createReadiness, healthRoutes, type Readiness } from './routes/health.js';
+import { createReadiness, healthRoutes, startingGate, type Readiness } from './routes/health.js';
 import { createAdminMetrics, metricsRoutes } from './routes/metrics.js';
 import { settingsPageRoutes } from './routes/settings-page.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -69,12 +69,14 @@ export function buildApp(deps: AppDeps) {
   });
 
   app.addHook('onRequest', createAuthHook(checkAuth));
+  const readiness = deps.readiness ?? createReadiness();
+  app.addHook('onRequest', startingGate(readiness));
 
   const openApi = buildOpenApiDocument();
   app.get('/v1/openapi.json', { config: { public: true } }, async () => openApi);
   app.register(healthRoutes, {
     redis: deps.redis,
-    readiness: deps.readiness ?? createReadiness(),
+    readiness,
     pingTimeoutMs: deps.config.readyPingTimeoutMs ?? 1_000,
   });
   app.register(webhookRoutes, { store: deps.store, checkHost: deps.config.checkHost, producer: deps.producer });

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
-import { batcherMetrics, createMetricsRegistry, createShutdown, notReady, redisReadiness, registerBacklogGauges, startHealthThenPrepareRedis, type Shutdown } from '@outboundiq/runtime';
+import { batcherMetrics, createMetricsRegistry, createShutdown, deadLetterMetrics, megabytes, notReady, redisReadiness, registerBacklogGauges, registerRedisMemoryGauges, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
 import { Queue } from 'bullmq';
 import { createBatcher } from './batcher.js';
 import type { BatcherEnvConfig } from './config.js';
@@ -49,6 +49,8 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     return queue;
   });
   registerBacklogGauges(metrics.registry, { queues, redis, keys });
+  registerRedisMemoryGauges(metrics.registry, redis);
+  const memory = watchMemoryPressure({ limitBytes: megabytes(config.MEMORY_SOFT_LIMIT_MB), logger, registry: metrics.registry });
   const batcher = createBatcher({
     redis,
     queues,
@@ -58,6 +60,8 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     logger,
     jobOptions: JOB_OPTIONS,
     onBatch: batcherMetrics(metrics.registry).onBatch,
+    onPoison: deadLetterMetrics(metrics.registry).onPoison,
+    memory,
     queueDepth: async () => (await Promise.all(queues.map((queue) => queue.getWaitingCount()))).reduce((sum, n) => sum + n, 0),
     config: {
       maxDialsPerBatch: config.BATCH_MAX_DIALS,
@@ -74,6 +78,10 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
       failpointPauseBeforeAckMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS,
     },
   });
+  // Back under the soft limit: the claim loop may take more work at once; look at every shard now.
+  memory.onChange((above) => {
+    if (!above) batcher.wakeAll();
+  });
   const wakeups = listenForWakeups(client('-wake'), keys, logger, { wake: batcher.wake, resubscribed: batcher.wakeAll });
 
   const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
@@ -82,6 +90,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
   shutdown.add('close queues', async () => void (await Promise.all(queues.map((queue) => queue.close()))));
   shutdown.add('close redis', async () => void (await Promise.all([redis.quit(), queueRedis.quit()])));
   shutdown.add('close health server', () => health.close());
+  shutdown.add('stop watching memory', async () => memory.stop());
 
   if (config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS !== undefined) {
     logger.warn({ pauseMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS }, 'test-only failpoint armed: every pass pauses before acknowledging (BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS)');

@@ -1,5 +1,5 @@
 import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
-import { createMetricsRegistry, createShutdown, notReady, redisReadiness, senderMetrics, startHealthThenPrepareRedis, type Shutdown } from '@outboundiq/runtime';
+import { createMetricsRegistry, createShutdown, megabytes, notReady, redisReadiness, registerSenderSlotGauges, senderMetrics, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
 import type { SenderEnvConfig } from './config.js';
@@ -27,6 +27,10 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   // is waited for); a process of another SHARDS or layout stops here, having written nothing.
   const health = await startHealthThenPrepareRedis({ port: config.PORT, logger, redis, keys, metrics: metrics.render });
 
+  // Above MEMORY_SOFT_LIMIT_MB the slots let one delivery through at a time (runtime's memory-pressure.ts).
+  const memory = watchMemoryPressure({ limitBytes: megabytes(config.MEMORY_SOFT_LIMIT_MB), logger, registry: metrics.registry });
+  const slots = memory.gate(createSlots(config.SENDER_CONCURRENCY));
+  registerSenderSlotGauges(metrics.registry, slots, config.SENDER_CONCURRENCY);
   const http = createDeliveryHttp({
     timeoutMs: config.DELIVERY_TIMEOUT_MS,
     bodyLimitBytes: config.RESPONSE_BODY_LIMIT_BYTES,
@@ -38,7 +42,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     http,
     // One limiter and one set of slots for every shard's worker: the caps are per process.
     limiter: createWebhookLimiter(config.SENDER_WEBHOOK_CONCURRENCY),
-    slots: createSlots(config.SENDER_CONCURRENCY),
+    slots,
     logger,
     config: { retryDelayMs: config.RETRY_DELAY_MS, busyDelayMs: 1_000 },
     events: senderMetrics(metrics.registry).events,
@@ -68,6 +72,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   shutdown.add('close http connections', () => http.close());
   shutdown.add('close redis', async () => void (await redis.quit()));
   shutdown.add('close health server', () => health.close());
+  shutdown.add('stop watching memory', async () => memory.stop());
 
   for (const worker of workers) void worker.run();
   health.setReadiness(async () => {

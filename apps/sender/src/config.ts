@@ -12,6 +12,11 @@ const shape = {
   /** Must outlive a whole delivery (2 attempts + the retry delay); BullMQ renews it meanwhile. */
   SENDER_LOCK_MS: envInt(1_000, 600_000).default(30_000),
   SENDER_STALLED_INTERVAL_MS: envInt(1_000, 600_000).default(5_000),
+  /**
+   * Soft limit on the process's resident memory (MiB): above it intake is held to one unit of work
+   * at a time until memory falls (runtime's memory-pressure.ts). Set it below the container's limit.
+   */
+  MEMORY_SOFT_LIMIT_MB: envInt(1, 1_000_000).optional(),
   SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
 };
 
