@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createKeys } from '@outboundiq/core';
 import {
   REPO_ROOT, freePort, sleep, spawnApp, startPrometheus, startRedisServer,
   type AppProcess, type PrometheusServer, type PromSeries, type RedisServer,
@@ -72,11 +73,14 @@ scrape_configs:${target('batcher', p.healthPort('batcher'))}${target('sender', p
     await p.createWebhook('obs-healthy', '/healthy');
     await p.createWebhook('obs-failing', '/failing');
     p.receiver.respond('/failing', () => ({ status: 500 }));
+    // One entry nobody published through the producer: it goes to the dead-letter stream, and is counted.
+    await p.redis.xadd(createKeys(p.prefix, 1).dials('obs-healthy'), '*', 'd', 'not json {');
     for (let n = 0; n < 6; n++) {
       await p.producer.publish(sampleDial('obs-healthy', n));
       await sleep(50);
     }
     await until('sum(oiq_deliveries_total{outcome="delivered_first_try"})', (r) => value(r) >= 6, 'the healthy deliveries, scraped');
+    await until('sum(oiq_batcher_dead_lettered_total)', (r) => value(r) === 1, 'the poison entry counted');
     const failureAlert = rules.find((r) => r.name === 'OiqDeliveriesFailing')!.query;
     await until('oiq:deliveries_failed:ratio_rate5m', (r) => r.length === 1 && value(r) === 0, 'the failure share recorded as 0');
     expect(await prom.query(failureAlert)).toEqual([]);
