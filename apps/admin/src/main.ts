@@ -35,7 +35,9 @@ async function main() {
   const queueConnection = createRedisClient({ ...target, role: 'worker', name: 'oiq-admin-board', logger });
   // Every shard's delivery queue, in shard order, for the dashboard and /metrics.
   const queues = keys.allShards().map((shard) => {
-    const queue = new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: shard.bullPrefix() });
+    // skipMetasUpdate: the admin only reads and manages jobs; the batchers write the queue's meta. A
+    // queue that wrote it here would write before Redis is checked, and an app refused writes nothing.
+    const queue = new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: shard.bullPrefix(), skipMetasUpdate: true });
     queue.on('error', (err) => logger.warn({ err, shard: shard.shard }, 'delivery queue error'));
     return queue;
   });
