@@ -5,6 +5,7 @@ import type { MemoryRow } from './memory.js';
 import type { NaiveRow } from './naive.js';
 import type { ProducerRow } from './producer-bench.js';
 import { cpuText, table, usText } from './table.js';
+import { peaksAgainstDocumented } from './limits.js';
 
 export interface BenchResults {
   generatedAt: string;
@@ -78,6 +79,7 @@ export function printReport(r: BenchResults): void {
   );
   console.log(table('6a. Redis memory per pending dial', ['layout', 'dials', 'bytes/dial', 'MiB'], r.memory.redis.map((x) => [x.layout, x.pendingDials, x.bytesPerDial, x.usedMemoryDeltaMiB])));
   console.log(table('6b. Peak RSS (VmHWM), MiB, highest over the run', ['process', 'MiB'], Object.entries(r.memory.peakRssMiB).map(([k, v]) => [k, v])));
+  console.log(table('6c. Peak RSS per app against infra/memory-peaks.json (the containers\' memory)', ['app', 'this run, MiB', 'documented, MiB', ''], peaksAgainstDocumented(r.memory.peakRssMiB)));
   if (r.cluster) printCluster(r.cluster, r.machine.cpus);
 }
 
