@@ -29,7 +29,7 @@ export interface BenchOptions {
   clusterShards: number;
 }
 
-export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory', 'cluster'] as const;
+export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory', 'cluster', 'delivery-log'] as const;
 
 const FULL = {
   'producer-dials': 200_000,
