@@ -15,7 +15,7 @@ const formatTime = (iso: string) => new Date(iso).toLocaleString(undefined, { da
 function codeOrReason(delivery: Delivery): string {
   const last = delivery.attempts.at(-1);
   if (last === undefined) return delivery.status === 'skipped' ? 'webhook disabled or deleted' : '—';
-  return last.error ?? String(last.statusCode ?? '—');
+  return last.error ?? (last.statusCode === undefined ? '—' : `HTTP ${last.statusCode}`);
 }
 
 const duration = (delivery: Delivery) => {

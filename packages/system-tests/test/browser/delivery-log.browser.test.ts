@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { REPO_ROOT, waitFor } from '@outboundiq/testkit';
 import type { Locator, Page } from 'playwright-core';
-import { signIn, startAdmin, startBrowser, type AdminUnderTest, type BrowserUnderTest } from '../../src/browser.js';
+import { ARTIFACTS, signIn, startAdmin, startBrowser, type AdminUnderTest, type BrowserUnderTest } from '../../src/browser.js';
 import { sampleDial, startPipeline, type Pipeline } from '../../src/harness.js';
 
 // The delivery log on the Settings page, against the built apps as processes: a delivery to a 503
@@ -77,9 +77,13 @@ it('shows a failed delivery with its code 503, and Resend makes it delivered', a
   expect(record).toMatchObject({ status: 'delivered' });
   expect(record.attempts).toHaveLength(3);
 
-  // A failed-only view without failures says so.
   await page.getByLabel('Failed only').uncheck();
   await row(deliveryId).waitFor();
+  // The card with its log, attempts open: what the README shows.
+  const expand = row(deliveryId).getByRole('button', { name: 'Attempts (3)' });
+  await expand.click();
+  await page.locator('.card').screenshot({ path: join(ARTIFACTS, 'delivery-log-card.png') });
+  await expand.click();
 });
 
 it('edits the URL in place, with the API\'s error beside the field', async () => {
