@@ -9,7 +9,14 @@ import {
   type Keys,
   type RedisClient,
 } from '@outboundiq/core';
+import { promisify } from 'node:util';
+import { deflateRaw, inflateRaw } from 'node:zlib';
 import { CLAIM_RESEND_SCRIPT, RECORD_SCRIPT } from './delivery-log-scripts.js';
+
+// A kept batch is compressed: dials JSON shrinks several times, and up to 500 batches of 100 dials
+// are kept per webhook (the bench prints the bytes). Only failed deliveries pay for it.
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
 
 export interface DeliveryLogRetention {
   keep: number;
@@ -59,8 +66,8 @@ const STATS_TTL_MS = 25 * HOUR_MS;
 const DELIVERY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type LogClient = RedisClient & {
-  oiqDeliveryRecord(...args: (string | number)[]): Promise<number>;
-  oiqDeliveryClaimResend(record: string, batch: string, now: number): Promise<string[]>;
+  oiqDeliveryRecord(...args: (string | number | Buffer)[]): Promise<number>;
+  oiqDeliveryClaimResendBuffer(record: string, batch: string, now: number): Promise<Buffer[]>;
 };
 
 export type DeliveryLog = ReturnType<typeof createDeliveryLog>;
@@ -109,7 +116,7 @@ export function createDeliveryLog(deps: DeliveryLogDeps) {
       await redis.oiqDeliveryRecord(
         k.record(job.deliveryId), k.batch(job.deliveryId), k.all(), k.failed(), k.statsHour(Math.floor(at / HOUR_MS)),
         job.deliveryId, outcome.status, JSON.stringify(outcome.attempts), job.dialCount, job.firstPublishedAt, outcome.createdAt, at,
-        outcome.status === 'failed' ? job.dials : '',
+        outcome.status === 'failed' ? await deflate(Buffer.from(job.dials)) : '',
         retention.keep, retention.keepFailed, retention.retentionMs, retention.batchRetentionMs, STATS_TTL_MS, k.recordPrefix(), retention.maxAttempts,
       );
     },
@@ -161,13 +168,17 @@ export function createDeliveryLog(deps: DeliveryLogDeps) {
     async claimResend(company: string, webhookId: string, deliveryId: string): Promise<ResendClaim> {
       if (!DELIVERY_ID.test(deliveryId)) return { kind: 'not_found' };
       const k = keys.deliveryLog(company, webhookId);
-      const answer = await redis.oiqDeliveryClaimResend(k.record(deliveryId), k.batch(deliveryId), now());
-      const [kind, dials, dialCount, firstPublishedAt, finishedAt] = answer;
-      if (kind !== 'ok') return { kind: kind as 'not_found' | 'not_failed' | 'gone' };
+      const answer = await redis.oiqDeliveryClaimResendBuffer(k.record(deliveryId), k.batch(deliveryId), now());
+      const [kind, dials, dialCount, firstPublishedAt, finishedAt] = answer.map((b, i) => (i === 1 ? b : b.toString()));
+      if (kind !== 'ok') return { kind: String(kind) as 'not_found' | 'not_failed' | 'gone' };
       return {
         kind: 'ok',
         finishedAt: Number(finishedAt),
-        job: { v: 1, companySlug: company, webhookId, deliveryId, dials: dials!, dialCount: Number(dialCount), firstPublishedAt: Number(firstPublishedAt) },
+        job: {
+          v: 1, companySlug: company, webhookId, deliveryId,
+          dials: (await inflate(dials as Buffer)).toString(),
+          dialCount: Number(dialCount), firstPublishedAt: Number(firstPublishedAt),
+        },
       };
     },
 
