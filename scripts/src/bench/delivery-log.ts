@@ -15,9 +15,14 @@ export interface DeliveryLogBench {
   /** used_memory growth of one webhook at the contract's caps (200 of any status, 500 failed of 100 dials each). */
   webhookAtCapMiB: number;
   /** End to end, the log on and off (DELIVERY_LOG_ENABLED=false, a bench-only switch), alternated. */
-  throughput: { log: 'on' | 'off'; dialsPerSecond: number; deliveriesPerSecond: number }[];
+  throughput: { log: 'on' | 'off'; dialsPerSecond: number; deliveriesPerSecond: number; redisUsPerDial: number; senderUsPerDial: number; pipelineUsPerDial: number }[];
   /** Mean dials/s with the log over mean dials/s without it. */
   onOverOff: number | null;
+  /**
+   * Mean pipeline CPU per dial (redis + batcher + sender) without the log over with it: the
+   * throughput ratio of a CPU-bound machine, and far less swayed by other work on a shared one.
+   */
+  cpuOffOverOn: number | null;
 }
 
 const WEBHOOK = 'wh_0123456789abcdef01234567';
@@ -73,13 +78,25 @@ export async function benchDeliveryLog(ctx: BenchContext, sizes: { dials: number
   for (const log of ['on', 'off', 'off', 'on'] as const) {
     const withLog = { ...ctx, appEnv: { ...ctx.appEnv, ...(log === 'off' ? { DELIVERY_LOG_ENABLED: 'false' } : {}) } };
     const row = await benchThroughput(withLog, { batchers: 1, senders: 1, companies: sizes.companies, webhooksPerCompany: 1 }, sizes, `bench-dlog-${log}`);
-    throughput.push({ log, dialsPerSecond: row.dialsPerSecond, deliveriesPerSecond: row.httpPerSecond });
+    const us = row.cpuUsPerDial;
+    const pipelineUs = Object.entries(us).filter(([name]) => name === 'redis' || name.startsWith('batcher') || name.startsWith('sender')).reduce((a, [, v]) => a + v, 0);
+    throughput.push({
+      log, dialsPerSecond: row.dialsPerSecond, deliveriesPerSecond: row.httpPerSecond,
+      redisUsPerDial: us.redis ?? 0, senderUsPerDial: us['sender-1'] ?? 0, pipelineUsPerDial: round(pipelineUs, 1),
+    });
   }
-  const mean = (log: 'on' | 'off') => {
+  const mean = (log: 'on' | 'off', of: (t: DeliveryLogBench['throughput'][number]) => number) => {
     const rows = throughput.filter((t) => t.log === log);
-    return rows.reduce((a, t) => a + t.dialsPerSecond, 0) / rows.length;
+    return rows.reduce((a, t) => a + of(t), 0) / rows.length;
   };
-  return { ...memory, throughput, onOverOff: mean('off') > 0 ? round(mean('on') / mean('off'), 3) : null };
+  const rate = (log: 'on' | 'off') => mean(log, (t) => t.dialsPerSecond);
+  const cpu = (log: 'on' | 'off') => mean(log, (t) => t.pipelineUsPerDial);
+  return {
+    ...memory,
+    throughput,
+    onOverOff: rate('off') > 0 ? round(rate('on') / rate('off'), 3) : null,
+    cpuOffOverOn: cpu('on') > 0 ? round(cpu('off') / cpu('on'), 3) : null,
+  };
 }
 
 export function printDeliveryLog(r: DeliveryLogBench): void {
@@ -93,9 +110,10 @@ export function printDeliveryLog(r: DeliveryLogBench): void {
   );
   console.log(
     table(
-      `8b. End to end with and without the delivery log (1+1, many companies, 1 webhook): with/without = ${r.onOverOff ?? '-'}`,
-      ['log', 'dials/s', 'deliveries/s'],
-      r.throughput.map((t) => [t.log, t.dialsPerSecond, t.deliveriesPerSecond]),
+      `8b. End to end with and without the delivery log (1+1, many companies, 1 webhook): dials/s with/without = ${r.onOverOff ?? '-'}; ` +
+        `pipeline CPU per dial without/with = ${r.cpuOffOverOn ?? '-'} (goal: 0.9 or more)`,
+      ['log', 'dials/s', 'deliveries/s', 'redis CPU us/dial', 'sender CPU us/dial', 'pipeline CPU us/dial'],
+      r.throughput.map((t) => [t.log, t.dialsPerSecond, t.deliveriesPerSecond, t.redisUsPerDial, t.senderUsPerDial, t.pipelineUsPerDial]),
     ),
   );
 }
