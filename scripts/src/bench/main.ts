@@ -149,7 +149,7 @@ try {
   }
   if (options.only.has('delivery-log')) {
     log('section 8: the delivery log (memory; throughput with and without it)');
-    results.deliveryLog = await benchDeliveryLog(ctx, { dials: options.e2eDials, chunk: options.chunk, window: options.window, companies: options.manyCompanies });
+    results.deliveryLog = await benchDeliveryLog(ctx, { dials: options.e2eDials, chunk: options.chunk, window: options.window, companies: options.manyCompanies, smoke: options.smoke });
   }
   notePeak({ bench: peakRssMiB(process.pid), receiver: peakRssMiB(receiver.pid), 'redis-server': peakRssMiB(await redisPid(redis)) });
 } catch (err) {
