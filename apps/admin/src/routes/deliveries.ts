@@ -1,6 +1,5 @@
 import { DELIVERY_JOB_OPTIONS, DELIVERY_STATUSES, JOB_NAMES, issuesOf, type Webhook } from '@outboundiq/core';
-import { InvalidCursorError, type DeliveryLog } from '@outboundiq/webhook-store';
-import type { WebhookStore } from '@outboundiq/webhook-store';
+import { InvalidCursorError, type DeliveryLog, type WebhookStore } from '@outboundiq/webhook-store';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
