@@ -1,7 +1,7 @@
 import type { HostCheck, Logger, Redis } from '@outboundiq/core';
 import type { MetricsRegistry } from '@outboundiq/runtime';
 import type { DialProducer } from '@outboundiq/webhook-producer';
-import type { WebhookStore } from '@outboundiq/webhook-store';
+import type { DeliveryLog, WebhookStore } from '@outboundiq/webhook-store';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError } from 'fastify';
 import { createAuthCheck, createAuthHook } from './auth.js';
@@ -10,6 +10,7 @@ import { invalidRequest, notFound } from './errors.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, answerClientError, createRouterRefusalHandler, toApiError } from './framework-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { createReadiness, healthRoutes, startingGate, type Readiness } from './routes/health.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { createAdminMetrics, metricsRoutes } from './routes/metrics.js';
 import { settingsPageRoutes } from './routes/settings-page.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
     checkHost?: HostCheck | undefined;
     readyPingTimeoutMs?: number;
   };
+  /** The customers' delivery log and where a resend is queued (absent: its routes are not served). */
+  deliveries?: { log: DeliveryLog; shardOf(companySlug: string): number };
   /** Turned off by the shutdown sequence; a fresh one (ready) by default. */
   readiness?: Readiness;
   /** What GET /metrics shows; by default Node's process metrics and the delivery queue's depth. */
@@ -80,6 +83,15 @@ export function buildApp(deps: AppDeps) {
     pingTimeoutMs: deps.config.readyPingTimeoutMs ?? 1_000,
   });
   app.register(webhookRoutes, { store: deps.store, checkHost: deps.config.checkHost, producer: deps.producer });
+  if (deps.deliveries !== undefined) {
+    const { log, shardOf } = deps.deliveries;
+    const queueOf = (company: string) => {
+      const queue = deps.queues[shardOf(company)];
+      if (queue === undefined) throw new Error(`no delivery queue for the shard of ${company}`);
+      return queue;
+    };
+    app.register(deliveryRoutes, { store: deps.store, log, queueOf });
+  }
   if (deps.webRoot !== undefined) app.register(settingsPageRoutes, { webRoot: deps.webRoot });
   app.register(boardRoutes, { queues: deps.queues });
   app.register(metricsRoutes, { metrics: deps.metrics ?? createAdminMetrics(deps.queues) });

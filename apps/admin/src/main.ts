@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { QUEUE_NAMES, createHostCheck, createKeys, createLogger, createRedisClient, prepareRedis, redisTarget, secretBoxFromEnv } from '@outboundiq/core';
 import { createShutdown, runMain, startingReadiness } from '@outboundiq/runtime';
 import { createDialProducer } from '@outboundiq/webhook-producer';
-import { createWebhookStore } from '@outboundiq/webhook-store';
+import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
@@ -52,6 +52,7 @@ async function main() {
     store: createWebhookStore({ redis, keys, secretBox: box }),
     redis,
     queues,
+    deliveries: { log: createDeliveryLog({ redis, keys }), shardOf: (company) => keys.shardOf(company) },
     logger,
     readiness,
     // On the publisher client: a test dial fails fast when Redis is down. Closing it is the client's job.

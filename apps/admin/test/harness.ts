@@ -1,8 +1,8 @@
 import { deleteKeys } from '@outboundiq/testkit';
 import { randomBytes } from 'node:crypto';
-import { QUEUE_NAMES, SecretBox, createKeys, createLogger, createRedisClient, type HostCheck } from '@outboundiq/core';
+import { QUEUE_NAMES, SecretBox, type Keys, createKeys, createLogger, createRedisClient, type HostCheck } from '@outboundiq/core';
 import { createDialProducer } from '@outboundiq/webhook-producer';
-import { createWebhookStore } from '@outboundiq/webhook-store';
+import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApp, type AdminApp } from '../src/app.js';
@@ -17,6 +17,8 @@ export interface Harness {
   app: AdminApp;
   redis: Redis;
   queue: Queue;
+  queues: Queue[];
+  keys: Keys;
   store: ReturnType<typeof createWebhookStore>;
   readiness: Readiness;
   /** Every log line the app wrote, as written. */
@@ -40,6 +42,7 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     store,
     redis: options.pingRedis ?? redis,
     queues,
+    deliveries: { log: createDeliveryLog({ redis, keys }), shardOf: (company) => keys.shardOf(company) },
     logger,
     readiness,
     producer: createDialProducer({ redis, keyPrefix: prefix }),
@@ -51,6 +54,8 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     app,
     redis,
     queue,
+    queues,
+    keys,
     store,
     readiness,
     logLines,

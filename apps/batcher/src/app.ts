@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
+import { DELIVERY_JOB_OPTIONS, QUEUE_NAMES, createKeys, createRedisClient, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
 import { batcherMetrics, createMetricsRegistry, createShutdown, deadLetterMetrics, megabytes, notReady, redisReadiness, registerBacklogGauges, registerRedisMemoryGauges, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
 import { Queue } from 'bullmq';
 import { createBatcher } from './batcher.js';
@@ -9,15 +9,8 @@ import { createScheduler } from './scheduler.js';
 import { createStreamReader } from './streams.js';
 import { listenForWakeups } from './wakeups.js';
 
-/** How long finished delivery jobs stay visible (and dedupe a batch made again after a crash). */
-const JOB_OPTIONS = {
-  // Failures at the receiver end a job at once (the sender throws UnrecoverableError after its own
-  // single retry); these attempts only cover our own trouble, such as Redis going away mid-job.
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1_000 },
-  removeOnComplete: { age: 3_600, count: 2_000 },
-  removeOnFail: { age: 7 * 24 * 3_600, count: 50_000 },
-};
+/** Shared with the admin's resends (core). */
+const JOB_OPTIONS = DELIVERY_JOB_OPTIONS;
 
 export interface BatcherApp {
   healthPort: number;

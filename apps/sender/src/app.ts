@@ -1,8 +1,9 @@
 import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
 import { createMetricsRegistry, createShutdown, megabytes, notReady, redisReadiness, registerSenderSlotGauges, senderMetrics, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
-import { createWebhookStore } from '@outboundiq/webhook-store';
+import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
 import type { SenderEnvConfig } from './config.js';
+import { createDeliveryRecorder } from './delivery-log.js';
 import { createDeliveryProcessor } from './delivery.js';
 import { createDeliveryHttp } from './http.js';
 import { createWebhookLimiter } from './limiter.js';
@@ -20,6 +21,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   const { box, usedDevKey } = secretBoxFromEnv(config.SECRETS_ENCRYPTION_KEY, config.NODE_ENV);
   if (usedDevKey) logger.warn('SECRETS_ENCRYPTION_KEY is not set: using the public development key (never in production)');
   if (config.ALLOW_PRIVATE_DESTINATIONS) logger.warn('ALLOW_PRIVATE_DESTINATIONS=true: webhooks may reach loopback and private networks (tests and demos only)');
+  if (!config.DELIVERY_LOG_ENABLED) logger.warn('DELIVERY_LOG_ENABLED=false: no delivery log or stats are kept for customers (benchmarks only)');
   const keys = createKeys(config.KEY_PREFIX, config.SHARDS);
   const redis = createRedisClient({ ...redisTarget(config), role: 'worker', name: 'oiq-sender', logger });
   const metrics = createMetricsRegistry();
@@ -46,6 +48,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     logger,
     config: { retryDelayMs: config.RETRY_DELAY_MS, busyDelayMs: 1_000 },
     events: senderMetrics(metrics.registry).events,
+    ...(config.DELIVERY_LOG_ENABLED ? { deliveryLog: createDeliveryRecorder({ log: createDeliveryLog({ redis, keys, retention: deliveryLogRetention(config) }), logger, attemptTimeoutMs: config.DELIVERY_TIMEOUT_MS }) } : {}),
   });
   // One worker per shard's queue. Each duplicates the given connection for its blocking reads.
   const concurrency = workerConcurrency(config.SENDER_CONCURRENCY, keys.shards, config.SENDER_WEBHOOK_CONCURRENCY);
@@ -82,6 +85,15 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   });
   logger.info({ concurrency: config.SENDER_CONCURRENCY, perWebhook: config.SENDER_WEBHOOK_CONCURRENCY, perShardWorker: concurrency, shards: keys.shards, keyPrefix: keys.prefix }, 'sender started');
   return { healthPort: health.port, stop: (reason = 'stop') => shutdown.run(reason), shutdown };
+}
+
+function deliveryLogRetention(config: SenderEnvConfig) {
+  return {
+    keep: config.DELIVERY_LOG_KEEP,
+    keepFailed: config.DELIVERY_LOG_KEEP_FAILED,
+    retentionMs: config.DELIVERY_LOG_RETENTION_MS,
+    batchRetentionMs: config.DELIVERY_LOG_BATCH_RETENTION_MS,
+  };
 }
 
 export { loadConfig } from './config.js';

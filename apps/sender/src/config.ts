@@ -1,4 +1,4 @@
-import { DELIVERY_DEFAULTS, commonEnvShape, envInt, parseEnv } from '@outboundiq/core';
+import { DELIVERY_DEFAULTS, DELIVERY_LOG_DEFAULTS, commonEnvShape, envBoolean, envInt, parseEnv } from '@outboundiq/core';
 
 const shape = {
   ...commonEnvShape,
@@ -18,6 +18,13 @@ const shape = {
    */
   MEMORY_SOFT_LIMIT_MB: envInt(1, 1_000_000).optional(),
   SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
+  // The customer's delivery log (CONTRACT 3.1): the contract's retention by default; shorter in tests.
+  DELIVERY_LOG_KEEP: envInt(1, 10_000).default(DELIVERY_LOG_DEFAULTS.keep),
+  DELIVERY_LOG_KEEP_FAILED: envInt(1, 10_000).default(DELIVERY_LOG_DEFAULTS.keepFailed),
+  DELIVERY_LOG_RETENTION_MS: envInt(1_000, DELIVERY_LOG_DEFAULTS.retentionMs).default(DELIVERY_LOG_DEFAULTS.retentionMs),
+  DELIVERY_LOG_BATCH_RETENTION_MS: envInt(1_000, DELIVERY_LOG_DEFAULTS.batchRetentionMs).default(DELIVERY_LOG_DEFAULTS.batchRetentionMs),
+  /** Benchmark only: false measures the pipeline without the log; refused with NODE_ENV=production. */
+  DELIVERY_LOG_ENABLED: envBoolean.default(true),
 };
 
 export type SenderEnvConfig = ReturnType<typeof loadConfig>;
@@ -28,6 +35,9 @@ export function loadConfig(env: NodeJS.ProcessEnv) {
   const wholeDelivery = 2 * config.DELIVERY_TIMEOUT_MS + config.RETRY_DELAY_MS;
   if (config.SENDER_LOCK_MS <= wholeDelivery) {
     throw new Error(`invalid configuration: SENDER_LOCK_MS must be longer than a whole delivery (${wholeDelivery} ms)`);
+  }
+  if (!config.DELIVERY_LOG_ENABLED && config.NODE_ENV === 'production') {
+    throw new Error('invalid configuration: DELIVERY_LOG_ENABLED cannot be false when NODE_ENV=production (customers are promised their delivery log)');
   }
   return config;
 }
