@@ -1,9 +1,9 @@
 import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
-import { createMetricsRegistry, createShutdown, megabytes, notReady, redisReadiness, registerSenderSlotGauges, senderMetrics, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
+import { createMetricsRegistry, createShutdown, failingWebhookMetrics, megabytes, notReady, redisReadiness, registerSenderSlotGauges, senderMetrics, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
 import type { SenderEnvConfig } from './config.js';
-import { createDeliveryProcessor } from './delivery.js';
+import { createDeliveryProcessor, type DeliveryEvents } from './delivery.js';
 import { createDeliveryHttp } from './http.js';
 import { createWebhookLimiter } from './limiter.js';
 import { createSlots, workerConcurrency } from './slots.js';
@@ -45,7 +45,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     slots,
     logger,
     config: { retryDelayMs: config.RETRY_DELAY_MS, busyDelayMs: 1_000 },
-    events: senderMetrics(metrics.registry).events,
+    events: withFailingWebhooks(senderMetrics(metrics.registry).events, failingWebhookMetrics(metrics.registry, { maxSeries: config.METRICS_FAILING_WEBHOOKS_MAX })),
   });
   // One worker per shard's queue. Each duplicates the given connection for its blocking reads.
   const concurrency = workerConcurrency(config.SENDER_CONCURRENCY, keys.shards, config.SENDER_WEBHOOK_CONCURRENCY);
@@ -82,6 +82,11 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   });
   logger.info({ concurrency: config.SENDER_CONCURRENCY, perWebhook: config.SENDER_WEBHOOK_CONCURRENCY, perShardWorker: concurrency, shards: keys.shards, keyPrefix: keys.prefix }, 'sender started');
   return { healthPort: health.port, stop: (reason = 'stop') => shutdown.run(reason), shutdown };
+}
+
+/** The delivery outcome metrics, plus the bounded per-webhook failing gauge fed by the same `finished` event. */
+function withFailingWebhooks(events: Required<DeliveryEvents>, failing: Pick<Required<DeliveryEvents>, 'finished'>): DeliveryEvents {
+  return { attempt: events.attempt, finished: (e) => (events.finished(e), failing.finished(e)) };
 }
 
 export { loadConfig } from './config.js';

@@ -18,6 +18,8 @@ const shape = {
    */
   MEMORY_SOFT_LIMIT_MB: envInt(1, 1_000_000).optional(),
   SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
+  /** Webhooks this process shows in oiq_webhook_failing{company, webhook} at most (runtime's failing-webhooks.ts). */
+  METRICS_FAILING_WEBHOOKS_MAX: envInt(0, 10_000).default(200),
 };
 
 export type SenderEnvConfig = ReturnType<typeof loadConfig>;
