@@ -1,10 +1,10 @@
 import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
-import { createMetricsRegistry, createShutdown, megabytes, notReady, redisReadiness, registerSenderSlotGauges, senderMetrics, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
+import { createMetricsRegistry, createShutdown, failingWebhookMetrics, megabytes, notReady, redisReadiness, registerSenderSlotGauges, senderMetrics, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
 import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
 import type { SenderEnvConfig } from './config.js';
 import { createDeliveryRecorder } from './delivery-log.js';
-import { createDeliveryProcessor } from './delivery.js';
+import { createDeliveryProcessor, type DeliveryEvents } from './delivery.js';
 import { createDeliveryHttp } from './http.js';
 import { createWebhookLimiter } from './limiter.js';
 import { createSlots, workerConcurrency } from './slots.js';
@@ -47,7 +47,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     slots,
     logger,
     config: { retryDelayMs: config.RETRY_DELAY_MS, busyDelayMs: 1_000 },
-    events: senderMetrics(metrics.registry).events,
+    events: withFailingWebhooks(senderMetrics(metrics.registry).events, failingWebhookMetrics(metrics.registry, { maxSeries: config.METRICS_FAILING_WEBHOOKS_MAX })),
     ...(config.DELIVERY_LOG_ENABLED ? { deliveryLog: createDeliveryRecorder({ log: createDeliveryLog({ redis, keys, retention: deliveryLogRetention(config) }), logger, attemptTimeoutMs: config.DELIVERY_TIMEOUT_MS }) } : {}),
   });
   // One worker per shard's queue. Each duplicates the given connection for its blocking reads.
@@ -94,6 +94,11 @@ function deliveryLogRetention(config: SenderEnvConfig) {
     retentionMs: config.DELIVERY_LOG_RETENTION_MS,
     batchRetentionMs: config.DELIVERY_LOG_BATCH_RETENTION_MS,
   };
+}
+
+/** The delivery outcome metrics, plus the bounded per-webhook failing gauge fed by the same `finished` event. */
+function withFailingWebhooks(events: Required<DeliveryEvents>, failing: Pick<Required<DeliveryEvents>, 'finished'>): DeliveryEvents {
+  return { attempt: events.attempt, finished: (e) => (events.finished(e), failing.finished(e)) };
 }
 
 export { loadConfig } from './config.js';

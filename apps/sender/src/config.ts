@@ -25,6 +25,8 @@ const shape = {
   DELIVERY_LOG_BATCH_RETENTION_MS: envInt(1_000, DELIVERY_LOG_DEFAULTS.batchRetentionMs).default(DELIVERY_LOG_DEFAULTS.batchRetentionMs),
   /** Benchmark only: false measures the pipeline without the log; refused with NODE_ENV=production. */
   DELIVERY_LOG_ENABLED: envBoolean.default(true),
+  /** Webhooks this process shows in oiq_webhook_failing{company, webhook} at most (runtime's failing-webhooks.ts). */
+  METRICS_FAILING_WEBHOOKS_MAX: envInt(0, 10_000).default(200),
 };
 
 export type SenderEnvConfig = ReturnType<typeof loadConfig>;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { createKeys } from '@outboundiq/core';
 import {
-  batcherMetrics, createMetricsRegistry, deadLetterMetrics, producerMetrics, registerBacklogGauges, registerRedisMemoryGauges,
+  batcherMetrics, createMetricsRegistry, deadLetterMetrics, failingWebhookMetrics, producerMetrics, registerBacklogGauges, registerRedisMemoryGauges,
   registerSenderSlotGauges, senderMetrics, watchMemoryPressure,
 } from '@outboundiq/runtime';
 import { requireTools } from '@outboundiq/testkit';
@@ -35,6 +35,7 @@ function exportedMetricNames(): Set<string> {
   registerBacklogGauges(registry, { queues: [fakeQueue], redis: fakeRedis, keys });
   registerSenderSlotGauges(registry, { inUse: 0 }, 1);
   deadLetterMetrics(registry);
+  failingWebhookMetrics(registry);
   registerRedisMemoryGauges(registry, fakeRedis);
   watchMemoryPressure({ limitBytes: 1, logger: { warn() {}, info() {} } as never, registry, rss: () => 0 }).stop();
   const names = new Set<string>(['up']);
@@ -136,7 +137,7 @@ describe('the Grafana dashboard (infra/observability/grafana-dashboard.json)', (
   it('has a panel for each thing an operator watches, described in infra/README.md', () => {
     const readme = readFileSync(repoPath('infra/README.md'), 'utf8');
     const needed = ['oiq_deliveries_total{', 'outcome="refused"', 'oiq_oldest_pending_dial_age_seconds', 'oiq_shard_queue_jobs', 'oiq_batcher_batch_size_dials',
-      'oiq_delivery_latency_seconds_bucket', 'oiq_sender_slots_in_use', 'oiq_batcher_dead_lettered_total', 'oiq_redis_memory_used_bytes', 'oiq_redis_maxmemory_bytes', 'up{'];
+      'oiq_delivery_latency_seconds_bucket', 'oiq_sender_slots_in_use', 'oiq_batcher_dead_lettered_total', 'oiq_redis_memory_used_bytes', 'oiq_redis_maxmemory_bytes', 'up{', 'oiq_webhook_failing{'];
     for (const part of needed) expect([part, queries.some((q) => q.includes(part))]).toEqual([part, true]);
     for (const panel of panels) expect([panel.title, readme.includes(`**${panel.title}**`)]).toEqual([panel.title, true]);
   });

@@ -5,3 +5,4 @@ export * from './metrics.js';
 export * from './timeout.js';
 export * from './memory-pressure.js';
 export * from './ops-metrics.js';
+export * from './failing-webhooks.js';

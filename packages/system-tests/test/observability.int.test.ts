@@ -18,7 +18,8 @@ const asGrafanaWould = (expr: string) => expr.replaceAll('$namespace', '.*').rep
  * A real Prometheus, with the shipped rules, scrapes the batcher, sender and admin of a running
  * pipeline every second while dials flow to one healthy and one failing webhook: every dashboard
  * query and recording rule answers, and the failure alert's expression is empty while only the
- * healthy webhook receives and non-empty once the failing one's deliveries fail.
+ * healthy webhook receives and non-empty once the failing one's deliveries fail; the per-webhook
+ * alert's expression names the failing webhook only, and nothing once it delivers again.
  */
 describe('Prometheus scraping the running apps, with the shipped rules and dashboard', () => {
   let redis: RedisServer;
@@ -63,15 +64,15 @@ scrape_configs:${target('batcher', p.healthPort('batcher'))}${target('sender', p
     await redis?.stop();
   });
 
-  it('scrapes all three apps; the failure alert is empty for the healthy webhook and fires on the failing one; every panel and recording rule has data', async () => {
+  it('scrapes all three apps; the failure alerts are empty for the healthy webhook and fire on the failing one; every panel and recording rule has data', async () => {
     await until('sum by (job) (up)', (r) => r.length === 3 && r.every((s) => s.value[1] === '1'), 'batcher, sender and admin up');
     // The shipped rules, as Prometheus loaded them.
     const rules = await prom.rules();
     expect(rules.filter((r) => r.type === 'alerting').length).toBeGreaterThan(0);
 
     // Only the healthy webhook receives: deliveries succeed, the failure share is there and 0, the alert expression empty.
-    await p.createWebhook('obs-healthy', '/healthy');
-    await p.createWebhook('obs-failing', '/failing');
+    const healthy = await p.createWebhook('obs-healthy', '/healthy');
+    const failing = await p.createWebhook('obs-failing', '/failing');
     p.receiver.respond('/failing', () => ({ status: 500 }));
     // One entry nobody published through the producer: it goes to the dead-letter stream, and is counted.
     await p.redis.xadd(createKeys(p.prefix, 1).dials('obs-healthy'), '*', 'd', 'not json {');
@@ -82,20 +83,31 @@ scrape_configs:${target('batcher', p.healthPort('batcher'))}${target('sender', p
     await until('sum(oiq_deliveries_total{outcome="delivered_first_try"})', (r) => value(r) >= 6, 'the healthy deliveries, scraped');
     await until('sum(oiq_batcher_dead_lettered_total)', (r) => value(r) === 1, 'the poison entry counted');
     const failureAlert = rules.find((r) => r.name === 'OiqDeliveriesFailing')!.query;
+    const webhookAlert = rules.find((r) => r.name === 'OiqWebhookFailing')!.query;
     await until('oiq:deliveries_failed:ratio_rate5m', (r) => r.length === 1 && value(r) === 0, 'the failure share recorded as 0');
     expect(await prom.query(failureAlert)).toEqual([]);
+    expect(await prom.query(webhookAlert)).toEqual([]);
 
-    // The failing webhook's deliveries fail after their retry: the same expression now answers.
+    // The failing webhook's deliveries fail after their retry, while the healthy one's go on
+    // succeeding: the same expression now answers.
     for (let n = 0; n < 12; n++) {
       await p.producer.publish(sampleDial('obs-failing', n));
+      if (n % 2 === 0) await p.producer.publish(sampleDial('obs-healthy', 100 + n));
       await sleep(50);
     }
     await until('sum(oiq_deliveries_total{outcome="failed"})', (r) => value(r) >= 12, 'the failed deliveries, scraped');
+    await until('sum(oiq_delivered_dials_total)', (r) => value(r) >= 12, 'the healthy webhook\'s dials meanwhile, scraped');
     const fired = await until(failureAlert, (r) => r.length > 0, 'the failure alert expression');
     // One stack here (no namespace label): one series, the failure share.
     expect(fired.map((s) => s.metric)).toEqual([{ __name__: 'oiq:deliveries_failed:ratio_rate5m' }]);
     expect(Number(fired[0]!.value[1])).toBeGreaterThan(0.05);
     expect(p.receiver.requestsTo('/failing').length).toBe(24);
+    // The per-webhook alert's expression names the failing webhook, and only it: not the healthy one,
+    // which delivered throughout.
+    const failingWebhook = { __name__: 'oiq:webhook_failing:max', company: 'obs-failing', webhook: failing.id };
+    const named = await until(webhookAlert, (r) => r.length > 0, 'the per-webhook failure alert expression');
+    expect(named.map((s) => s.metric)).toEqual([failingWebhook]);
+    expect(await prom.query(`oiq_webhook_failing{webhook="${healthy.id}"}`)).toEqual([]);
 
     const empty: string[] = [];
     for (const rule of rules.filter((r) => r.type === 'recording')) {
@@ -108,5 +120,12 @@ scrape_configs:${target('batcher', p.healthPort('batcher'))}${target('sender', p
       }
     }
     expect(empty).toEqual([]);
+
+    // The endpoint answers again: its next delivery succeeds and the webhook leaves the alert's answer.
+    p.receiver.respond('/failing', () => ({ status: 200 }));
+    expect((await prom.query(webhookAlert)).map((s) => s.metric)).toEqual([failingWebhook]);
+    await p.producer.publish(sampleDial('obs-failing', 100));
+    await p.receiver.waitForRequests('/failing', 25);
+    await until(webhookAlert, (r) => r.length === 0, 'the recovered webhook gone from the per-webhook alert expression');
   }, 120_000);
 });
