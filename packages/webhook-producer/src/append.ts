@@ -30,7 +30,8 @@ export interface ShardOutcome extends Counts {
 
 const deadlines = (replicas: Replicas) => ({ until: Date.now() + replicas.waitMs, giveUpAt: Date.now() + replicas.timeoutMs });
 
-const NOTHING: Counts = { enqueued: 0, skipped: 0 };
+/** A shard that failed before anything was known to go in. */
+const failed = (error: Error): ShardOutcome => ({ enqueued: 0, skipped: 0, added: { enqueued: 0, skipped: 0 }, error });
 
 /**
  * One shard's part of a call (publish: one append), in one script call, so it is all-or-nothing;
@@ -44,40 +45,34 @@ export async function appendShard(
   replicas: Replicas,
   idempotencyKey?: string,
 ): Promise<ShardOutcome> {
-  let script: Reply;
-  let wait: Reply | undefined;
-  try {
-    if (replicas.writes) {
-      let replies: Reply[];
-      ({ replies, wait } = await replicas.writes.send({
-        ...deadlines(replicas),
-        // args[1] is the shard's enabled set: every key shares the shard's tag.
-        slot: slotOf(args[1]!),
-        queue(pipeline: AppendPipeline) {
-          pipeline.oiqPublishShard(...args);
-          return 1;
-        },
-      }));
-      script = replies[0] ?? [new Error('publish: no reply from Redis to the append'), null];
-    } else {
-      script = [null, await client.oiqPublishShard(...args)];
+  if (!replicas.writes) {
+    let reply: unknown;
+    try {
+      reply = await client.oiqPublishShard(...args);
+    } catch (err) {
+      return failed(err as Error);
     }
-  } catch (err) {
-    return { ...NOTHING, added: NOTHING, error: err as Error };
+    return outcomeOf(reply, appends, idempotencyKey);
   }
-  if (script[0]) return { ...NOTHING, added: NOTHING, error: script[0] };
-
-  let reply;
+  let replies: Reply[];
+  let wait: Reply;
   try {
-    reply = parseShardReply(script[1]);
+    ({ replies, wait } = await replicas.writes.send({
+      ...deadlines(replicas),
+      // args[1] is the shard's enabled set: every key shares the shard's tag.
+      slot: slotOf(args[1]!),
+      queue(pipeline: AppendPipeline) {
+        pipeline.oiqPublishShard(...args);
+        return 1;
+      },
+    }));
   } catch (err) {
-    return { ...NOTHING, added: NOTHING, error: err as Error };
+    return failed(err as Error);
   }
-  if (reply.conflict) return { ...NOTHING, added: NOTHING, error: new IdempotencyConflictError(idempotencyKey ?? '') };
-  const outcome: ShardOutcome = { ...count(reply.flags, appends, 0), added: count(reply.flags, appends, reply.doneBefore) };
-  // A script stopped part-way (a write Redis refused) keeps what it appended before: the flags say what.
-  if (reply.failure !== undefined) outcome.error = new Error(`Redis refused an append: ${reply.failure}`);
-  if (outcome.error === undefined && outcome.enqueued > 0 && wait !== undefined) {
+  const [error, reply] = replies[0] ?? [new Error('publish: no reply from Redis to the append'), null];
+  if (error) return failed(error);
+  const outcome = outcomeOf(reply, appends, idempotencyKey);
+  if (outcome.error === undefined && outcome.enqueued > 0) {
     try {
       checkReplicas(wait, replicas);
     } catch (err) {
@@ -87,14 +82,29 @@ export async function appendShard(
   return outcome;
 }
 
-/** The dials appended ('1') and skipped ('0') among the flags from `from` on. */
-function count(flags: string, appends: readonly ShardAppend[], from: number): Counts {
-  const counts = { enqueued: 0, skipped: 0 };
-  for (let i = from; i < flags.length; i++) {
-    if (flags.charCodeAt(i) === 49) counts.enqueued += appends[i]?.dials ?? 0;
-    else counts.skipped += appends[i]?.dials ?? 0;
+/** The script's reply as counts: the call's result for the shard, and what this very call added. */
+function outcomeOf(raw: unknown, appends: readonly ShardAppend[], idempotencyKey: string | undefined): ShardOutcome {
+  let reply;
+  try {
+    reply = parseShardReply(raw);
+  } catch (err) {
+    return failed(err as Error);
   }
-  return counts;
+  if (reply.conflict) return failed(new IdempotencyConflictError(idempotencyKey ?? ''));
+  const { flags, doneBefore } = reply;
+  const outcome: ShardOutcome = { enqueued: 0, skipped: 0, added: { enqueued: 0, skipped: 0 } };
+  for (let i = 0; i < flags.length; i++) {
+    const dials = appends[i]?.dials ?? 0;
+    const appended = flags.charCodeAt(i) === 49; // '1'
+    if (appended) outcome.enqueued += dials;
+    else outcome.skipped += dials;
+    if (i < doneBefore) continue;
+    if (appended) outcome.added.enqueued += dials;
+    else outcome.added.skipped += dials;
+  }
+  // A script stopped part-way (a write Redis refused) keeps what it appended before: the flags say what.
+  if (reply.failure !== undefined) outcome.error = new Error(`Redis refused an append: ${reply.failure}`);
+  return outcome;
 }
 
 function checkReplicas(reply: Reply, replicas: Replicas): void {
