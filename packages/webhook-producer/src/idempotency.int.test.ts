@@ -212,3 +212,29 @@ describe('idempotencyKey and a call whose reply is lost on one Redis', () => {
     }
   });
 });
+
+describe('idempotencyKey with waitForReplicas on one Redis with no replica', () => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await startTarget('one Redis (S = 1)', 'idem-replicas');
+    await enableCompanies(target, ['acme']);
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it('a retry appends nothing again, and still says the replicas do not hold the dials', async () => {
+    const producer = createDialProducer({ ...target.connection, keyPrefix: target.keys.prefix, waitForReplicas: 1, timeoutMs: 500 });
+    try {
+      const dials = [dial({ callId: 'r1' }), dial({ callId: 'r2' }), dial({ companySlug: 'nobody' })];
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const call = producer.publishMany(dials, { idempotencyKey: 'replicated:1' });
+        await expect(call).rejects.toMatchObject({ enqueued: 2, skipped: 1, failedShards: 1 });
+        await expect(call).rejects.toThrow(/reached the Redis primary, but only 0 of 1 replicas/);
+      }
+      expect((await storedDials(target.admin, target.keys, 'acme')).map((d) => d.callId)).toEqual(['r1', 'r2']);
+    } finally {
+      await producer.close();
+    }
+  });
+});
