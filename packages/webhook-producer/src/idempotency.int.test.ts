@@ -238,3 +238,34 @@ describe('idempotencyKey with waitForReplicas on one Redis with no replica', () 
     }
   });
 });
+
+describe('idempotencyKey and a script Redis stops part-way, on one Redis', () => {
+  let target: Target;
+  beforeAll(async () => {
+    target = await startTarget('one Redis (S = 1)', 'idem-partway');
+    await enableCompanies(target, ['first', 'broken', 'last']);
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it('the error counts what went in, and a retry with the same key appends from where it stopped', async () => {
+    const { admin, keys } = target;
+    const producer = createDialProducer({ ...target.connection, keyPrefix: keys.prefix });
+    try {
+      // A key of the wrong type makes XADD fail for that company, after the one before it went in.
+      await admin.set(keys.dials('broken'), 'not a stream');
+      const dials = ['first', 'broken', 'last'].flatMap((c) => [dial({ companySlug: c, callId: `${c}-1` }), dial({ companySlug: c, callId: `${c}-2` })]);
+      const attempt = producer.publishMany(dials, { idempotencyKey: 'part-way' });
+      await expect(attempt).rejects.toMatchObject({ enqueued: 2, skipped: 0, failedShards: 1 });
+      await expect(attempt).rejects.toThrow(/WRONGTYPE/);
+      expect(await admin.exists(keys.dials('last'))).toBe(0);
+
+      await admin.del(keys.dials('broken'));
+      await expect(producer.publishMany(dials, { idempotencyKey: 'part-way' })).resolves.toEqual({ enqueued: 6, skipped: 0 });
+      for (const c of ['first', 'broken', 'last']) expect((await storedDials(admin, keys, c)).map((d) => d.callId)).toEqual([`${c}-1`, `${c}-2`]);
+    } finally {
+      await producer.close();
+    }
+  });
+});
