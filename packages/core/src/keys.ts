@@ -13,6 +13,9 @@ import { shardOf, shardTag, assertShards } from './shards.js';
  *   p:{t}:sched:ready           zset     company -> ms since which it has dials waiting for a batcher
  *   p:{t}:sched:leases          zset     company -> ms at which a batcher's claim on it runs out
  *   p:{t}:sched:owners          hash     company -> token of the batcher holding the claim
+ *   p:{t}:idem:<key>            hash     a publisher's idempotencyKey, per shard: the fingerprint of the call's
+ *                                        dials of this shard and which of its appends went in; expires 24 h
+ *                                        after the first call (webhook-producer's publish script)
  *   p:{t}:bull:deliveries:...   BullMQ   the shard's delivery queue (BullMQ's prefix `p:{t}:bull`)
  *   p:sched:wake                channel  (pub/sub, not a key) "shard k has a company newly ready"
  * The delivery log of webhook `w` of company `c` (CONTRACT 3.1), in the company's slot like its webhooks:
@@ -33,6 +36,8 @@ export interface ShardKeys {
   ready(): string;
   leases(): string;
   owners(): string;
+  /** The record of a publisher's `idempotencyKey` in this shard (any printable ASCII after the tag is fine). */
+  idempotency(idempotencyKey: string): string;
   /** BullMQ's `prefix` option for the shard's queue: its keys read `p:{t}:bull:<queue>:...`. */
   bullPrefix(): string;
 }
@@ -89,6 +94,7 @@ export function createKeys(prefix: string = DEFAULT_KEY_PREFIX, shards = 1): Key
       ready: () => `${base}:sched:ready`,
       leases: () => `${base}:sched:leases`,
       owners: () => `${base}:sched:owners`,
+      idempotency: (idempotencyKey) => `${base}:idem:${idempotencyKey}`,
       bullPrefix: () => `${base}:bull`,
     };
   });

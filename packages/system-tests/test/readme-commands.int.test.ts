@@ -71,7 +71,7 @@ const TABLE: Record<string, Entry> = {
 
   'cd packages/webhook-producer': { only: PRODUCER_README, test: PACK, how: 'the package\'s folder, where the next step runs' },
   'pnpm pack': { only: PRODUCER_README, test: PACK, how: 'in packages/webhook-producer with --pack-destination <tmp> (the work tree stays clean): it writes the tarball the README installs by name' },
-  'npm install ./outboundiq-webhook-producer-0.2.0.tgz': {
+  'npm install ./outboundiq-webhook-producer-0.3.0.tgz': {
     only: PRODUCER_README,
     by: 'packages/webhook-producer/test/package.int.test.ts',
     holds: "'install', tarball",

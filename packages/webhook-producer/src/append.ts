@@ -1,7 +1,7 @@
 import { slotOf } from '@outboundiq/core/publisher';
-import { ReplicationError } from './errors.js';
+import { IdempotencyConflictError, ReplicationError } from './errors.js';
 import type { AppendPipeline, ReplicatedWrites, Reply } from './replicated.js';
-import type { PublishArgs, ScriptClient } from './scripts.js';
+import { parseShardReply, type ShardAppend, type ScriptClient } from './scripts.js';
 
 /** WAIT's arguments; `count` 0 sends no WAIT. */
 export interface Replicas {
@@ -13,86 +13,97 @@ export interface Replicas {
   writes?: ReplicatedWrites;
 }
 
-/** One script call of publishMany: a chunk of one company's dials. */
-export interface Append {
-  args: PublishArgs;
-  dials: number;
-}
-
-/** What one shard's transaction took in; `error` set when the shard failed (the counts are what went in regardless). */
-export interface ShardOutcome {
+export interface Counts {
   enqueued: number;
   skipped: number;
-  error?: Error;
-}
-
-/** The slot of an append's keys (all four share the shard's tag). */
-const slotOfArgs = (args: PublishArgs) => slotOf(args[2]);
-
-const deadlines = (replicas: Replicas) => ({ until: Date.now() + replicas.waitMs, giveUpAt: Date.now() + replicas.timeoutMs });
-
-/** publish: one script call, with replicas followed by a WAIT on the same connection. Resolves whether it appended. */
-export async function appendOne(client: ScriptClient, args: PublishArgs, replicas: Replicas): Promise<boolean> {
-  if (!replicas.writes) return (await client.oiqPublish(...args)) === 1;
-  const { replies: [script], wait } = await replicas.writes.send({
-    ...deadlines(replicas),
-    slot: slotOfArgs(args),
-    queue(pipeline) {
-      pipeline.oiqPublish(...args);
-      return 1;
-    },
-  });
-  if (!script || script[0]) throw script?.[0] ?? new Error('publish: no reply from Redis to the append');
-  if (script[1] !== 1) return false;
-  checkReplicas(wait, replicas);
-  return true;
 }
 
 /**
- * publishMany, one shard: its appends in one MULTI (one slot), so the shard's part is all-or-nothing.
- * Never rejects: the outcome carries the error, so the other shards' results still count.
+ * What one shard's script call took in. `enqueued`/`skipped` are the call's result for the shard (with
+ * an idempotency key, the first call's included); `added` is what this very call appended or skipped
+ * (for onPublish). `error` is set when the shard failed; the counts are what went in regardless.
  */
-export async function appendShard(client: ScriptClient, appends: readonly Append[], replicas: Replicas): Promise<ShardOutcome> {
-  const transaction = (pipeline: AppendPipeline) => {
-    pipeline.multi();
-    for (const append of appends) pipeline.oiqPublish(...append.args);
-    void pipeline.exec();
-    return appends.length + 2;
-  };
-  let replies: Reply[];
-  let wait: Reply | undefined;
-  try {
-    if (replicas.writes) {
-      ({ replies, wait } = await replicas.writes.send({ ...deadlines(replicas), slot: slotOfArgs(appends[0]!.args), queue: transaction }));
-    } else {
-      const pipeline = client.pipeline() as unknown as AppendPipeline;
-      transaction(pipeline);
-      replies = await pipeline.exec();
+export interface ShardOutcome extends Counts {
+  added: Counts;
+  error?: Error;
+}
+
+const deadlines = (replicas: Replicas) => ({ until: Date.now() + replicas.waitMs, giveUpAt: Date.now() + replicas.timeoutMs });
+
+/** A shard that failed before anything was known to go in. */
+const failed = (error: Error): ShardOutcome => ({ enqueued: 0, skipped: 0, added: { enqueued: 0, skipped: 0 }, error });
+
+/**
+ * One shard's part of a call (publish: one append), in one script call, so it is all-or-nothing;
+ * with replicas, followed by a WAIT on the same connection. Never rejects: the outcome carries the
+ * error, so the other shards' results still count.
+ */
+export async function appendShard(
+  client: ScriptClient,
+  args: readonly string[],
+  appends: readonly ShardAppend[],
+  replicas: Replicas,
+  idempotencyKey?: string,
+): Promise<ShardOutcome> {
+  if (!replicas.writes) {
+    let reply: unknown;
+    try {
+      reply = await client.oiqPublishShard(...args);
+    } catch (err) {
+      return failed(err as Error);
     }
+    return outcomeOf(reply, appends, idempotencyKey);
+  }
+  let replies: Reply[];
+  let wait: Reply;
+  try {
+    ({ replies, wait } = await replicas.writes.send({
+      ...deadlines(replicas),
+      // args[1] is the shard's enabled set: every key shares the shard's tag.
+      slot: slotOf(args[1]!),
+      queue(pipeline: AppendPipeline) {
+        pipeline.oiqPublishShard(...args);
+        return 1;
+      },
+    }));
   } catch (err) {
-    return { enqueued: 0, skipped: 0, error: err as Error };
+    return failed(err as Error);
   }
-  // Replies: MULTI, one QUEUED per append, EXEC (the appends' results).
-  const exec = replies[appends.length + 1];
-  if (!exec || exec[0] || !Array.isArray(exec[1])) {
-    // A command refused while queueing makes Redis discard the transaction; its error says why.
-    const queued = replies.slice(0, appends.length + 1).find(([err]) => err)?.[0];
-    return { enqueued: 0, skipped: 0, error: queued ?? exec?.[0] ?? new Error('publishMany: the Redis transaction was discarded') };
-  }
-  const outcome: ShardOutcome = { enqueued: 0, skipped: 0 };
-  // A script failing inside EXEC (out of memory, say) is not undone by Redis: count what went in.
-  (exec[1] as unknown[]).forEach((result, i) => {
-    if (result instanceof Error) outcome.error ??= result;
-    else if (result === 1) outcome.enqueued += appends[i]!.dials;
-    else outcome.skipped += appends[i]!.dials;
-  });
-  if (outcome.error === undefined && outcome.enqueued > 0 && wait !== undefined) {
+  const [error, reply] = replies[0] ?? [new Error('publish: no reply from Redis to the append'), null];
+  if (error) return failed(error);
+  const outcome = outcomeOf(reply, appends, idempotencyKey);
+  if (outcome.error === undefined && outcome.enqueued > 0) {
     try {
       checkReplicas(wait, replicas);
     } catch (err) {
       outcome.error = err as Error;
     }
   }
+  return outcome;
+}
+
+/** The script's reply as counts: the call's result for the shard, and what this very call added. */
+function outcomeOf(raw: unknown, appends: readonly ShardAppend[], idempotencyKey: string | undefined): ShardOutcome {
+  let reply;
+  try {
+    reply = parseShardReply(raw);
+  } catch (err) {
+    return failed(err as Error);
+  }
+  if (reply.conflict) return failed(new IdempotencyConflictError(idempotencyKey ?? ''));
+  const { flags, doneBefore } = reply;
+  const outcome: ShardOutcome = { enqueued: 0, skipped: 0, added: { enqueued: 0, skipped: 0 } };
+  for (let i = 0; i < flags.length; i++) {
+    const dials = appends[i]?.dials ?? 0;
+    const appended = flags.charCodeAt(i) === 49; // '1'
+    if (appended) outcome.enqueued += dials;
+    else outcome.skipped += dials;
+    if (i < doneBefore) continue;
+    if (appended) outcome.added.enqueued += dials;
+    else outcome.added.skipped += dials;
+  }
+  // A script stopped part-way (a write Redis refused) keeps what it appended before: the flags say what.
+  if (reply.failure !== undefined) outcome.error = new Error(`Redis refused an append: ${reply.failure}`);
   return outcome;
 }
 

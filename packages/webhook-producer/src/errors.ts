@@ -29,8 +29,9 @@ export class ReplicationError extends OiqError {
 
 /**
  * publishMany is all-or-nothing per shard, not across shards: some shards' dials may be in while
- * another's failed. `enqueued` and `skipped` count what the shards that succeeded took in (also a
- * shard whose dials reached its primary but too few replicas); `errors` holds one error per failed shard.
+ * another's failed. `enqueued` and `skipped` count what went in (also a shard whose dials reached
+ * its primary but too few replicas, or whose script Redis stopped part-way); `errors` holds one error
+ * per failed shard. A retry with the same idempotencyKey adds only what is missing.
  */
 export class PublishManyError extends OiqError {
   constructor(
@@ -44,6 +45,21 @@ export class PublishManyError extends OiqError {
       `publishMany: ${failedShards} of ${shards} shards failed; ${enqueued} dials went in and ${skipped} were skipped (no enabled webhook): ` +
         (errors[0]?.message ?? 'unknown error'),
       { retryable: true, cause: errors[0] },
+    );
+  }
+}
+
+/**
+ * The idempotencyKey was used within the last 24 hours for other dials (of this shard): nothing of
+ * this call's part was appended. A key names one call's dials; new dials need a new key. Refused
+ * rather than answered with the first call's result, which would silently drop these dials.
+ */
+export class IdempotencyConflictError extends OiqError {
+  constructor(readonly idempotencyKey: string) {
+    super(
+      `idempotencyKey ${JSON.stringify(idempotencyKey)} was used within the last 24 hours with other dials: nothing was appended for them; ` +
+        'a repeat must carry the same dials, new dials need a new key',
+      { retryable: false },
     );
   }
 }

@@ -88,27 +88,23 @@ describe.each(TARGETS)('the producer library on %s', (kind) => {
     }
   });
 
-  it('sends every script call and every MULTI keyed to one slot', async () => {
+  it('sends every script call keyed to one slot, and a spread publishMany as one script call per shard', async () => {
     const client = createRedisClient({ ...target.redisTarget, role: 'publisher', name: 'slot-check' });
     await client.ping();
     const sent = recordCommands(client);
     const own = createDialProducer({ redis: client, keyPrefix: target.keys.prefix });
+    const companies = Array.from({ length: 30 }, (_, i) => `spread-${i}`);
     await own.publish(dial({ callId: 'slots-1' }));
-    await own.publishMany(Array.from({ length: 30 }, (_, i) => dial({ companySlug: `spread-${i}`, callId: `slots-${i}` })));
-    let transaction: Set<number> | undefined;
-    let transactions = 0;
-    for (const { name, keys } of sent) {
-      const slots = new Set(keys.map(slotOf));
-      expect(slots.size).toBeLessThanOrEqual(1);
-      if (name === 'multi') transaction = new Set();
-      else if (name === 'exec') {
-        expect(transaction?.size).toBe(1);
-        transaction = undefined;
-        transactions++;
-      } else for (const slot of slots) transaction?.add(slot);
-    }
-    expect(transactions).toBe(target.keys.shards);
-    expect(sent.filter((c) => c.name === 'evalsha').length).toBeGreaterThan(30);
+    await own.publishMany(companies.map((c, i) => dial({ companySlug: c, callId: `slots-${i}` })));
+    for (const { keys } of sent) expect(new Set(keys.map(slotOf)).size).toBeLessThanOrEqual(1);
+    const shards = new Set(companies.map((c) => target.keys.shardOf(c))).size;
+    expect(shards).toBe(target.keys.shards);
+    // publish: one script call; publishMany: one per shard, not one per company.
+    const scripts = sent.filter((c) => c.name === 'evalsha' || c.name === 'eval');
+    expect(scripts).toHaveLength(1 + shards);
+    // Each call names the shard's 4 keys and its companies' streams: 1 for publish, 30 for publishMany.
+    expect(scripts.reduce((n, c) => n + c.keys.length, 0)).toBe(4 * (1 + shards) + 1 + 30);
+    expect(sent.filter((c) => c.name === 'multi')).toHaveLength(0);
     client.disconnect();
   });
 

@@ -8,12 +8,13 @@ import {
   type Keys,
   type ValidationIssue,
 } from '@outboundiq/core/publisher';
-import { appendOne, appendShard, type Append, type Replicas } from './append.js';
-import { DialValidationError, PublishManyError, ReplicationError } from './errors.js';
+import { appendShard, type Replicas, type ShardOutcome } from './append.js';
+import { DialValidationError, PublishManyError } from './errors.js';
+import { fingerprintOf, idempotencyKeyOf, type PublishOptions } from './idempotency.js';
 import { createKeysSource } from './layout.js';
 import { resolveOptions, type DialProducerOptions } from './options.js';
 import { ReplicatedWrites } from './replicated.js';
-import { publishScriptArgs, withPublishScript, type ScriptClient } from './scripts.js';
+import { publishShardArgs, withPublishScript, type ScriptClient, type ShardCall } from './scripts.js';
 import type { DialProducer, PublishManyResult, PublishResult } from './types.js';
 
 export function createDialProducer(options: DialProducerOptions): DialProducer {
@@ -42,55 +43,59 @@ class RedisDialProducer implements DialProducer {
     private readonly onPublish?: (counts: PublishManyResult) => void,
   ) {}
 
-  async publish(input: DialInput): Promise<PublishResult> {
+  async publish(input: DialInput, options?: PublishOptions): Promise<PublishResult> {
+    const idempotencyKey = idempotencyKeyOf('publish', options);
     const dial = normalise(input);
     const keys = await this.keys();
     if (keys === null) {
       this.observe({ enqueued: 0, skipped: 1 });
       return SKIPPED;
     }
-    const args = publishScriptArgs(keys, dial.companySlug, JSON.stringify([dial]), Date.now());
-    let appended: boolean;
-    try {
-      appended = await appendOne(this.client, args, this.replicas);
-    } catch (err) {
-      // Replicas lagging: the dial is on the primary all the same.
-      if (err instanceof ReplicationError) this.observe({ enqueued: 1, skipped: 0 });
-      throw err;
-    }
-    this.observe(appended ? { enqueued: 1, skipped: 0 } : { enqueued: 0, skipped: 1 });
-    return appended ? { enqueued: true } : SKIPPED;
+    const company = dial.companySlug;
+    const appends = [{ company, stream: keys.dials(company), dialsJson: JSON.stringify([dial]), dials: 1 }];
+    const outcome = await this.appendShard(keys, { shard: keys.shardOfCompany(company), appends }, idempotencyKey, Date.now());
+    // Replicas lagging: the dial is on the primary all the same.
+    if (outcome.error === undefined || outcome.added.enqueued > 0) this.observe(outcome.added);
+    if (outcome.error) throw outcome.error;
+    return outcome.enqueued > 0 ? { enqueued: true } : SKIPPED;
   }
 
-  async publishMany(inputs: readonly DialInput[]): Promise<PublishManyResult> {
+  async publishMany(inputs: readonly DialInput[], options?: PublishOptions): Promise<PublishManyResult> {
+    const idempotencyKey = idempotencyKeyOf('publishMany', options);
     const byCompany = validateAll(inputs);
     if (inputs.length === 0) return { enqueued: 0, skipped: 0 };
     const keys = await this.keys();
     if (keys === null) return this.observe({ enqueued: 0, skipped: inputs.length });
 
+    // One script call per shard, whatever the number of companies: the shard's keys share one slot.
     // One stream entry carries up to a batch of one company's dials: far fewer commands and bytes
     // on the wire than an entry per dial, and the batcher never has to split an entry.
-    const byShard = new Map<number, Append[]>();
-    const at = Date.now();
+    const byShard = new Map<number, ShardCall>();
     for (const [company, dials] of byCompany) {
       const shard = keys.shardOf(company);
-      const appends = byShard.get(shard) ?? [];
-      byShard.set(shard, appends);
-      for (let i = 0; i < dials.length; i += DELIVERY_DEFAULTS.maxDialsPerBatch) {
-        const chunk = dials.slice(i, i + DELIVERY_DEFAULTS.maxDialsPerBatch);
-        appends.push({ args: publishScriptArgs(keys, company, JSON.stringify(chunk), at), dials: chunk.length });
+      let call = byShard.get(shard);
+      if (call === undefined) byShard.set(shard, (call = { shard: keys.shard(shard), appends: [] }));
+      const stream = keys.dials(company);
+      const size = DELIVERY_DEFAULTS.maxDialsPerBatch;
+      for (let i = 0; i < dials.length; i += size) {
+        const chunk = dials.length <= size ? dials : dials.slice(i, i + size);
+        call.appends.push({ company, stream, dialsJson: JSON.stringify(chunk), dials: chunk.length });
       }
     }
-    // A shard is one slot, so one transaction; shards may sit on different masters, so in parallel.
-    const outcomes = await Promise.all([...byShard.values()].map((appends) => appendShard(this.client, appends, this.replicas)));
+    // Shards may sit on different masters, so in parallel.
+    const at = Date.now();
+    const outcomes = await Promise.all([...byShard.values()].map((call) => this.appendShard(keys, call, idempotencyKey, at)));
     const counts = { enqueued: 0, skipped: 0 };
+    const added = { enqueued: 0, skipped: 0 };
     const errors: Error[] = [];
     for (const outcome of outcomes) {
       counts.enqueued += outcome.enqueued;
       counts.skipped += outcome.skipped;
+      added.enqueued += outcome.added.enqueued;
+      added.skipped += outcome.added.skipped;
       if (outcome.error) errors.push(outcome.error);
     }
-    this.observe(counts);
+    this.observe(added);
     if (errors.length > 0) throw new PublishManyError(counts.enqueued, counts.skipped, errors.length, outcomes.length, errors);
     return counts;
   }
@@ -100,6 +105,11 @@ class RedisDialProducer implements DialProducer {
     // QUIT lets replies in flight arrive; with no live connection there is nothing to wait for.
     if (this.client.status !== 'ready') return this.client.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  private appendShard(keys: Keys, call: ShardCall, idempotencyKey: string | undefined, at: number): Promise<ShardOutcome> {
+    if (idempotencyKey !== undefined) call.idempotency = { key: call.shard.idempotency(idempotencyKey), fingerprint: fingerprintOf(call.appends) };
+    return appendShard(this.client, publishShardArgs(keys, call, at), call.appends, this.replicas, idempotencyKey);
   }
 
   private observe(counts: PublishManyResult): PublishManyResult {

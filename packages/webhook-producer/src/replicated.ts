@@ -2,16 +2,14 @@ import { OiqError, isCluster, type RedisClient } from '@outboundiq/core/publishe
 
 export type Reply = [error: Error | null, result: unknown];
 
-/** The part of an ioredis pipeline the appends use (scripts defined with defineCommand, MULTI/EXEC, WAIT). */
+/** The part of an ioredis pipeline the appends use (the script defined with defineCommand, WAIT). */
 export interface AppendPipeline {
-  multi(): void;
-  oiqPublish(...args: string[]): void;
+  oiqPublishShard(...args: string[]): void;
   wait(count: number, timeoutMs: number): void;
-  /** Inside a MULTI it queues EXEC; after it, it sends the pipeline. */
   exec(): Promise<Reply[]>;
 }
 
-/** One call's commands that must reach `count` replicas: a publish's script, or one shard's MULTI of publishMany. */
+/** One call's commands that must reach `count` replicas: one shard's script call of publish or publishMany. */
 export interface ReplicatedWrite {
   /** The Cluster slot of every key it touches. */
   slot: number;

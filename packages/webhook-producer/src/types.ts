@@ -1,4 +1,7 @@
 import type { DialInput } from '@outboundiq/core/publisher';
+import type { PublishOptions } from './idempotency.js';
+
+export type { PublishOptions };
 
 export type PublishResult = { enqueued: true } | { enqueued: false; reason: 'no-enabled-webhook' };
 
@@ -10,8 +13,10 @@ export interface PublishManyResult {
 }
 
 export interface DialProducer {
-  publish(dial: DialInput): Promise<PublishResult>;
-  publishMany(dials: readonly DialInput[]): Promise<PublishManyResult>;
+  /** One round trip. With `idempotencyKey`, a repeat within 24 hours appends nothing and resolves as the first call did. */
+  publish(dial: DialInput, options?: PublishOptions): Promise<PublishResult>;
+  /** One script call per shard. With `idempotencyKey`, a repeat adds only what the first call did not. */
+  publishMany(dials: readonly DialInput[], options?: PublishOptions): Promise<PublishManyResult>;
   /** Closes the Redis client the producer made; one passed in as `redis` is left open. */
   close(): Promise<void>;
 }

@@ -3,11 +3,13 @@
 import {
   createDialProducer,
   DialValidationError,
+  IdempotencyConflictError,
   PublishManyError,
   ReplicationError,
   type DialInput,
   type DialProducer,
   type PublishManyResult,
+  type PublishOptions,
   type PublishResult,
 } from '@outboundiq/webhook-producer';
 
@@ -36,11 +38,14 @@ export async function publishAll(dials: DialInput[]): Promise<number> {
   const one: PublishResult = await producer.publish(dial);
   const skipped: 'no-enabled-webhook' | undefined = one.enqueued ? undefined : one.reason;
   try {
-    const many: PublishManyResult = await producer.publishMany(dials);
+    const options: PublishOptions = { idempotencyKey: 'cleaning-job-8812:part-3' };
+    const many: PublishManyResult = await producer.publishMany(dials, options);
+    await producer.publish(dial, { idempotencyKey: 'call-9f3a' });
     return many.enqueued + many.skipped + (skipped ? 1 : 0);
   } catch (err) {
     if (err instanceof DialValidationError) return err.issues.map((issue) => issue.field).length;
     if (err instanceof PublishManyError) return err.enqueued + err.failedShards + err.errors.length;
+    if (err instanceof IdempotencyConflictError) return err.idempotencyKey.length + Number(err.retryable);
     if (err instanceof ReplicationError) return err.acknowledged - err.required + Number(err.retryable);
     throw err;
   } finally {
