@@ -1,6 +1,6 @@
 import type { ValidationIssue } from '@outboundiq/core';
 
-export const API_ERROR_CODES = ['invalid_request', 'unauthorized', 'not_found', 'webhook_limit_reached', 'internal_error'] as const;
+export const API_ERROR_CODES = ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'webhook_limit_reached', 'too_many_requests', 'internal_error'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 /** The one error body of the API: `{ error: { code, message, details? } }`. */
@@ -36,3 +36,11 @@ export const notFound = (what = 'resource'): ApiError => new ApiError(404, 'not_
 
 export const unauthorized = (): ApiError =>
   new ApiError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)');
+
+/** A portal session outside its company's webhooks (CONTRACT section 3.2). */
+export const forbidden = (): ApiError =>
+  new ApiError(403, 'forbidden', "a portal session may only manage its own company's webhooks");
+
+/** Too many failed sign-ins from this address: the caller waits `retryAfterSeconds`. */
+export const tooManyFailures = (retryAfterSeconds: number): ApiError =>
+  new ApiError(429, 'too_many_requests', `too many requests with an invalid token from this address: try again in ${retryAfterSeconds} s`);

@@ -6,6 +6,8 @@ import { createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApp, type AdminApp } from '../src/app.js';
+import type { AuthFailures } from '../src/auth-failures.js';
+import { createPortalSessions, type PortalSessions } from '../src/portal-sessions.js';
 import { createReadiness, type Readiness } from '../src/routes/health.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -18,6 +20,9 @@ export interface Harness {
   redis: Redis;
   queue: Queue;
   store: ReturnType<typeof createWebhookStore>;
+  portalSessions: PortalSessions;
+  /** The clock portal sessions expire by (real time plus offsetMs): tests move it on. */
+  clock: { offsetMs: number };
   readiness: Readiness;
   /** Every log line the app wrote, as written. */
   logLines: string[];
@@ -25,8 +30,8 @@ export interface Harness {
 }
 
 /** A real app on the real Redis under a key prefix of its own; `close` deletes every key it made. */
-export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string; shards?: number } = {}): Harness {
-  const prefix = `test-admin-${name}-${process.pid}-${Date.now()}`;
+export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string; shards?: number; prefix?: string; authFailures?: AuthFailures; frameAncestors?: string[] } = {}): Harness {
+  const prefix = options.prefix ?? `test-admin-${name}-${process.pid}-${Date.now()}`;
   const keys = createKeys(prefix, options.shards ?? 1);
   const logLines: string[] = [];
   const logger = createLogger({ name: 'admin-test', level: 'trace' }, { write: (line: string) => void logLines.push(line) });
@@ -36,6 +41,8 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
   const queue = queues[0]!;
   const store = createWebhookStore({ redis, keys, secretBox: new SecretBox(randomBytes(32)) });
   const readiness = createReadiness();
+  const clock = { offsetMs: 0 };
+  const portalSessions = createPortalSessions({ redis, keys, now: () => Date.now() + clock.offsetMs });
   const app = buildApp({
     store,
     redis: options.pingRedis ?? redis,
@@ -44,7 +51,9 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     readiness,
     producer: createDialProducer({ redis, keyPrefix: prefix }),
     ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
-    config: { adminTokens: [...TOKENS], checkHost: options.checkHost, readyPingTimeoutMs: 300 },
+    portalSessions,
+    ...(options.authFailures === undefined ? {} : { authFailures: options.authFailures }),
+    config: { adminTokens: [...TOKENS], checkHost: options.checkHost, readyPingTimeoutMs: 300, publicUrl: 'https://settings.example.com', frameAncestors: options.frameAncestors ?? [] },
   });
   return {
     prefix,
@@ -52,6 +61,8 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     redis,
     queue,
     store,
+    portalSessions,
+    clock,
     readiness,
     logLines,
     async close() {
