@@ -84,7 +84,7 @@ export function buildApp(deps: AppDeps) {
     });
   });
 
-  app.addHook('onRequest', createAuthHook(checkAuth));
+  app.addHook('onRequest', createAuthHook(checkAuth, deps.portalSessions));
 
   const openApi = buildOpenApiDocument();
   app.get('/v1/openapi.json', { config: { public: true } }, async () => openApi);

@@ -122,11 +122,15 @@ function decodeSegment(segment: string): string | null {
 
 /**
  * One gate for every request, unknown routes included (a caller without a token learns nothing,
- * not even which routes exist). Routes opt out with `config: { public: true }`.
+ * not even which routes exist). Routes opt out with `config: { public: true }`; there a portal
+ * token is still refused (403), as everywhere outside its company's webhooks (CONTRACT section 3.2).
  */
-export function createAuthHook(check: AuthCheck) {
+export function createAuthHook(check: AuthCheck, portal?: Pick<PortalSessions, 'looksLikeToken'>) {
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    if (request.routeOptions.config?.public === true) return undefined;
+    if (request.routeOptions.config?.public === true) {
+      const bearer = bearerToken(request.headers.authorization);
+      if (bearer === null || portal?.looksLikeToken(bearer) !== true) return undefined;
+    }
     return check(request, reply);
   };
 }

@@ -30,7 +30,7 @@ interface WebhookRecord extends Webhook, RecordHeaders {
 }
 
 /** Tries of a write that depends on what was read, against writes racing it (PATCH_SCRIPT's 'stale'). */
-const MAX_STALE_RETRIES = 10;
+const MAX_STALE_RETRIES = 25;
 
 /**
  * A webhook with its signing secret and header values in clear, for the one moment the sender
