@@ -29,7 +29,7 @@ export interface AdminUnderTest {
  * The built admin app (`node apps/admin/dist/main.js`, bundle included) as a real process on a free
  * port, on the real Redis under `prefix` (a fresh one unless given: the pipeline's, to share it).
  */
-export async function startAdmin(name: string, prefix = uniquePrefix(name), ownsKeys = true): Promise<AdminUnderTest> {
+export async function startAdmin(name: string, prefix = uniquePrefix(name), ownsKeys = true, env: Record<string, string> = {}): Promise<AdminUnderTest> {
   const admin = spawnApp('admin', {
     REDIS_URL,
     KEY_PREFIX: prefix,
@@ -38,6 +38,7 @@ export async function startAdmin(name: string, prefix = uniquePrefix(name), owns
     HOST: '127.0.0.1',
     ALLOW_PRIVATE_DESTINATIONS: 'true',
     LOG_LEVEL: 'info',
+    ...env,
   }, `admin-${name}`);
   const line = await admin.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at'));
   const baseUrl = /(http:\/\/\S+)/.exec(line.msg as string)![1]!;

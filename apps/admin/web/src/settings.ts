@@ -2,6 +2,7 @@ import { MAX_WEBHOOKS_PER_COMPANY } from '@outboundiq/core/limits';
 import { ApiFailure, createApi, type Webhook } from './api.js';
 import { createWebhookForm } from './create-form.js';
 import { confirmDialog, secretDialog } from './dialogs.js';
+import { headerValuesDialog } from './header-dialog.js';
 import { h, uid } from './dom.js';
 import type { Session } from './session.js';
 import { verifyPanel } from './verify-panel.js';
@@ -19,7 +20,9 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
     status.textContent = message;
   };
   const complain = (err: unknown) => {
-    if (err instanceof ApiFailure && err.status === 401) return onSignOut('Your admin token is no longer accepted: sign in again.');
+    if (err instanceof ApiFailure && err.status === 401) {
+      return onSignOut(session.kind === 'portal' ? 'Your session has expired.' : 'Your admin token is no longer accepted: sign in again.');
+    }
     status.textContent = '';
     alert.textContent = err instanceof Error ? err.message : 'Something went wrong.';
     if (err instanceof ApiFailure && err.status === 404) void reload();
@@ -63,6 +66,16 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
         })
         .catch(complain)
         .finally(() => (button.disabled = false));
+    },
+    async replaceHeaderValues(webhook) {
+      const updated = await headerValuesDialog(webhook, (headers) => api.setHeaders(webhook.id, headers)).catch((err: unknown) => {
+        complain(err);
+        return null;
+      });
+      if (updated === null) return;
+      Object.assign(webhook, updated);
+      render();
+      say(`The header values of “${updated.name}” were saved.`);
     },
     async rotate(webhook) {
       const sure = await confirmDialog({

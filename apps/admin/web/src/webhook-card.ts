@@ -6,6 +6,7 @@ export interface CardActions {
   sendTest(webhook: Webhook, button: HTMLButtonElement): void;
   rotate(webhook: Webhook, button: HTMLButtonElement): void;
   remove(webhook: Webhook, button: HTMLButtonElement): void;
+  replaceHeaderValues(webhook: Webhook, button: HTMLButtonElement): void;
 }
 
 const formatTime = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -54,6 +55,13 @@ export function webhookCard(webhook: Webhook, actions: CardActions): HTMLElement
       h('dt', {}, 'Created'),
       h('dd', {}, h('time', { datetime: webhook.createdAt }, formatTime(webhook.createdAt))),
     ),
-    h('div', { class: 'card__actions' }, button('Send a test dial', 'sendTest'), button('Rotate signing secret', 'rotate'), button('Delete', 'remove', 'button--danger')),
+    h(
+      'div',
+      { class: 'card__actions' },
+      button('Send a test dial', 'sendTest'),
+      headerNames.length > 0 && button('Replace header values', 'replaceHeaderValues'),
+      button('Rotate signing secret', 'rotate'),
+      button('Delete', 'remove', 'button--danger'),
+    ),
   );
 }
