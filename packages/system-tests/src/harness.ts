@@ -40,6 +40,8 @@ export interface PipelineOptions {
   holdSender?: boolean;
   /** One Redis (default) or the local Redis Cluster, with its S. */
   backend?: TestBackend;
+  /** The one Redis to use instead of REDIS_URL (a redis-server the test started itself). */
+  redisUrl?: string;
 }
 
 /** The port an app's health server logged ('health server listening'): PORT=0 picks a free one. */
@@ -57,7 +59,7 @@ function healthPortOf(proc: AppProcess): number {
  */
 export async function startPipeline(name: string, env: Record<string, string> = {}, options: PipelineOptions = {}): Promise<Pipeline> {
   const prefix = uniquePrefix(name);
-  const backend = await connectBackend(options.backend ?? ONE_REDIS, REDIS_URL);
+  const backend = await connectBackend(options.backend ?? ONE_REDIS, options.redisUrl ?? REDIS_URL);
   const ca = ensureTestCa(`${REPO_ROOT}.test-ca`);
   const receiver = await startHttpsReceiver(ca);
   const common: Record<string, string> = {
