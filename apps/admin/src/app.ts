@@ -1,7 +1,7 @@
 import type { HostCheck, Logger, Redis } from '@outboundiq/core';
 import type { MetricsRegistry } from '@outboundiq/runtime';
 import type { DialProducer } from '@outboundiq/webhook-producer';
-import type { WebhookStore } from '@outboundiq/webhook-store';
+import type { DeliveryLog, WebhookStore } from '@outboundiq/webhook-store';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError } from 'fastify';
 import type { AuthFailures } from './auth-failures.js';
@@ -11,7 +11,8 @@ import { invalidRequest, notFound } from './errors.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, answerClientError, createRouterRefusalHandler, toApiError } from './framework-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { PortalSessions } from './portal-sessions.js';
-import { createReadiness, healthRoutes, type Readiness } from './routes/health.js';
+import { createReadiness, healthRoutes, startingGate, type Readiness } from './routes/health.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { createAdminMetrics, metricsRoutes } from './routes/metrics.js';
 import { portalSessionRoutes } from './routes/portal-sessions.js';
 import { settingsPageRoutes } from './routes/settings-page.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
     /** PORTAL_FRAME_ANCESTORS: who may frame the page. */
     frameAncestors?: readonly string[];
   };
+  /** The customers' delivery log and where a resend is queued (absent: its routes are not served). */
+  deliveries?: { log: DeliveryLog; shardOf(companySlug: string): number };
   /** Turned off by the shutdown sequence; a fresh one (ready) by default. */
   readiness?: Readiness;
   /** What GET /metrics shows; by default Node's process metrics and the delivery queue's depth. */
@@ -85,16 +88,27 @@ export function buildApp(deps: AppDeps) {
   });
 
   app.addHook('onRequest', createAuthHook(checkAuth, deps.portalSessions));
+  const readiness = deps.readiness ?? createReadiness();
+  app.addHook('onRequest', startingGate(readiness));
 
   const openApi = buildOpenApiDocument();
   app.get('/v1/openapi.json', { config: { public: true } }, async () => openApi);
   app.register(healthRoutes, {
     redis: deps.redis,
-    readiness: deps.readiness ?? createReadiness(),
+    readiness,
     pingTimeoutMs: deps.config.readyPingTimeoutMs ?? 1_000,
   });
   app.register(webhookRoutes, { store: deps.store, checkHost: deps.config.checkHost, producer: deps.producer });
   app.register(portalSessionRoutes, { sessions: deps.portalSessions, publicUrl: deps.config.publicUrl ?? 'http://localhost:3000' });
+  if (deps.deliveries !== undefined) {
+    const { log, shardOf } = deps.deliveries;
+    const queueOf = (company: string) => {
+      const queue = deps.queues[shardOf(company)];
+      if (queue === undefined) throw new Error(`no delivery queue for the shard of ${company}`);
+      return queue;
+    };
+    app.register(deliveryRoutes, { store: deps.store, log, queueOf });
+  }
   if (deps.webRoot !== undefined) app.register(settingsPageRoutes, { webRoot: deps.webRoot, frameAncestors: deps.config.frameAncestors ?? [] });
   app.register(boardRoutes, { queues: deps.queues });
   app.register(metricsRoutes, { metrics: deps.metrics ?? createAdminMetrics(deps.queues) });

@@ -1,6 +1,6 @@
 import type { ValidationIssue } from '@outboundiq/core';
 
-export const API_ERROR_CODES = ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'webhook_limit_reached', 'too_many_requests', 'internal_error'] as const;
+export const API_ERROR_CODES = ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'webhook_limit_reached', 'not_failed', 'gone', 'too_many_requests', 'internal_error'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 /** The one error body of the API: `{ error: { code, message, details? } }`. */
@@ -36,6 +36,10 @@ export const notFound = (what = 'resource'): ApiError => new ApiError(404, 'not_
 
 export const unauthorized = (): ApiError =>
   new ApiError(401, 'unauthorized', 'a valid bearer token is required (Authorization: Bearer <token>)');
+
+export const notFailed = (): ApiError => new ApiError(409, 'not_failed', 'only a failed delivery can be resent');
+
+export const gone = (): ApiError => new ApiError(410, 'gone', 'the batch of this delivery is no longer kept (failed batches are kept 7 days)');
 
 /** A portal session outside its company's webhooks (CONTRACT section 3.2). */
 export const forbidden = (): ApiError =>

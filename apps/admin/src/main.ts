@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { QUEUE_NAMES, createHostCheck, createKeys, createLogger, createRedisClient, prepareRedis, redisTarget, secretBoxFromEnv } from '@outboundiq/core';
-import { createShutdown, runMain } from '@outboundiq/runtime';
+import { createShutdown, runMain, startingReadiness } from '@outboundiq/runtime';
 import { createDialProducer } from '@outboundiq/webhook-producer';
-import { createWebhookStore } from '@outboundiq/webhook-store';
+import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
@@ -35,18 +35,26 @@ async function main() {
   const redis = createRedisClient({ ...target, role: 'publisher', name: 'oiq-admin', logger });
   // BullMQ wants a connection that never gives up on a command, hence a worker-role client of its own.
   const queueConnection = createRedisClient({ ...target, role: 'worker', name: 'oiq-admin-board', logger });
-  // Like the workers: the topology, no eviction (jobs and webhooks would vanish), and the layout,
-  // stored here before any webhook can exist. Through the publisher client: a Redis that is down
-  // delays the start by its timeout, not forever.
-  await prepareRedis(redis, keys, logger);
   // Every shard's delivery queue, in shard order, for the dashboard and /metrics.
-  const queues = keys.allShards().map((shard) => new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: shard.bullPrefix() }));
-  const readiness = createReadiness();
+  const queues = keys.allShards().map((shard) => {
+    // skipMetasUpdate: the admin only reads and manages jobs; the batchers write the queue's meta. A
+    // queue that wrote it here would write before Redis is checked, and an app refused writes nothing.
+    const queue = new Queue(QUEUE_NAMES.deliveries, { connection: queueConnection, prefix: shard.bullPrefix(), skipMetasUpdate: true });
+    queue.on('error', (err) => logger.warn({ err, shard: shard.shard }, 'delivery queue error'));
+    return queue;
+  });
+  // Like the workers: listening from the first second (/healthz alive, /readyz 503 with the reason,
+  // every API route 503) while Redis is waited for and checked below.
+  const readiness = createReadiness(() => {
+    const state = startingReadiness(queueConnection);
+    return state.ready ? 'starting' : state.reason;
+  });
 
   const app = buildApp({
     store: createWebhookStore({ redis, keys, secretBox: box }),
     redis,
     queues,
+    deliveries: { log: createDeliveryLog({ redis, keys }), shardOf: (company) => keys.shardOf(company) },
     logger,
     readiness,
     // On the publisher client: a test dial fails fast when Redis is down. Closing it is the client's job.
@@ -71,6 +79,19 @@ async function main() {
   shutdown.add('close redis', async () => void (await Promise.all([redis.quit(), queueConnection.quit()])));
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Like the workers: the topology, no eviction (jobs and webhooks would vanish), and the layout,
+  // stored before any webhook can exist. Through the worker-role client, which waits for a Redis
+  // that is down; a refusal stops the process, having written nothing.
+  try {
+    await prepareRedis(queueConnection, keys, logger);
+  } catch (err) {
+    await app.close();
+    redis.disconnect();
+    queueConnection.disconnect();
+    throw err;
+  }
+  readiness.started();
+  logger.info({ keyPrefix: keys.prefix, shards: keys.shards }, 'admin started');
   return { shutdown };
 }
 

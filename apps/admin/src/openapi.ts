@@ -1,5 +1,7 @@
 import {
   companySlugSchema,
+  deliverySchema,
+  deliveryStatsSchema,
   webhookCreateSchema,
   webhookHeadersSchema,
   webhookIdSchema,
@@ -11,6 +13,7 @@ import {
 import { z } from 'zod';
 import { API_ERROR_CODES } from './errors.js';
 import { portalSessionAnswerSchema, portalSessionBodySchema } from './routes/portal-sessions.js';
+import { deliveryListQuerySchema, resendFailedBodySchema } from './routes/deliveries.js';
 import type { TestDialResult } from './routes/webhooks.js';
 
 /** The webhook as answered (core's `Webhook`), spelt in zod only so it can be described. */
@@ -139,6 +142,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { 204: { description: 'Revoked' }, ...errors },
         },
       },
+      ...deliveryPaths(company, webhook),
       '/healthz': { get: { ...publicRoute, summary: 'Alive', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
         get: {
@@ -163,7 +167,60 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         TestDialResult: describe(testDialResultSchema, 'output'),
         PortalSessionCreate: describe(portalSessionBodySchema, 'input'),
         PortalSession: describe(portalSessionAnswerSchema, 'output'),
+        Delivery: describe(deliverySchema, 'output'),
+        DeliveryPage: describe(z.object({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable().describe('null on the last page') }), 'output'),
+        DeliveryStats: describe(deliveryStatsSchema, 'output'),
+        ResendFailed: describe(resendFailedBodySchema, 'input'),
         Error: describe(errorSchema, 'output'),
+      },
+    },
+  };
+}
+
+/** The delivery log's routes (CONTRACT 3.1). */
+function deliveryPaths(company: object, webhook: object): Record<string, unknown> {
+  const delivery = param('deliveryId', z.string().describe('A deliveryId from the log'));
+  const query = describe(deliveryListQuerySchema, 'input') as { properties: Record<string, object> };
+  const queryParams = Object.entries(query.properties).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+  const accepted = (description: string, schema: z.ZodType) => ({ description, ...json(describe(schema, 'output')) });
+  return {
+    '/v1/companies/{companySlug}/webhooks/{webhookId}/deliveries': {
+      parameters: [company, webhook],
+      get: {
+        summary: 'The webhook\'s delivery log, newest first: the latest 200 of any status and the latest 500 failed, each kept at most 7 days',
+        parameters: queryParams,
+        responses: { 200: { description: 'One page; pass nextCursor as cursor for the next', ...json(ref('DeliveryPage')) }, ...errors },
+      },
+    },
+    '/v1/companies/{companySlug}/webhooks/{webhookId}/deliveries/{deliveryId}': {
+      parameters: [company, webhook, delivery],
+      get: { summary: 'One delivery with its attempts', responses: { 200: { description: 'The delivery', ...json(ref('Delivery')) }, ...errors } },
+    },
+    '/v1/companies/{companySlug}/webhooks/{webhookId}/deliveries/{deliveryId}/resend': {
+      parameters: [company, webhook, delivery],
+      post: {
+        summary: 'Send a failed delivery again: the same deliveryId and dials, signed with the current secret, one retry; its attempts are appended to the same record',
+        responses: {
+          202: accepted('Queued', z.object({ deliveryId: z.string() })),
+          ...errors,
+          409: error('not_failed: only a failed delivery can be resent'),
+          410: error('gone: its batch is no longer kept'),
+        },
+      },
+    },
+    '/v1/companies/{companySlug}/webhooks/{webhookId}/resend-failed': {
+      parameters: [company, webhook],
+      post: {
+        summary: 'Resend every failed delivery since a time whose batch is still kept',
+        requestBody: { required: true, ...json(ref('ResendFailed')) },
+        responses: { 202: accepted('How many were queued', z.object({ queued: z.number().int() })), ...errors },
+      },
+    },
+    '/v1/companies/{companySlug}/webhooks/{webhookId}/stats': {
+      parameters: [company, webhook],
+      get: {
+        summary: 'Counts of the last 24 hours, hour by hour (kept by counters as outcomes happen)',
+        responses: { 200: { description: 'The counts', ...json(ref('DeliveryStats')) }, ...errors },
       },
     },
   };

@@ -1,8 +1,8 @@
 import { deleteKeys } from '@outboundiq/testkit';
 import { randomBytes } from 'node:crypto';
-import { QUEUE_NAMES, SecretBox, createKeys, createLogger, createRedisClient, type HostCheck } from '@outboundiq/core';
+import { QUEUE_NAMES, SecretBox, type Keys, createKeys, createLogger, createRedisClient, type HostCheck } from '@outboundiq/core';
 import { createDialProducer } from '@outboundiq/webhook-producer';
-import { createWebhookStore } from '@outboundiq/webhook-store';
+import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApp, type AdminApp } from '../src/app.js';
@@ -19,6 +19,8 @@ export interface Harness {
   app: AdminApp;
   redis: Redis;
   queue: Queue;
+  queues: Queue[];
+  keys: Keys;
   store: ReturnType<typeof createWebhookStore>;
   portalSessions: PortalSessions;
   /** The clock portal sessions expire by (real time plus offsetMs): tests move it on. */
@@ -47,6 +49,7 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     store,
     redis: options.pingRedis ?? redis,
     queues,
+    deliveries: { log: createDeliveryLog({ redis, keys }), shardOf: (company) => keys.shardOf(company) },
     logger,
     readiness,
     producer: createDialProducer({ redis, keyPrefix: prefix }),
@@ -60,6 +63,8 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     app,
     redis,
     queue,
+    queues,
+    keys,
     store,
     portalSessions,
     clock,

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
-import { batcherMetrics, createMetricsRegistry, createShutdown, notReady, redisReadiness, registerBacklogGauges, startHealthThenPrepareRedis, type Shutdown } from '@outboundiq/runtime';
+import { DELIVERY_JOB_OPTIONS, QUEUE_NAMES, createKeys, createRedisClient, redisTarget, type DeliveryJob, type Logger } from '@outboundiq/core';
+import { batcherMetrics, createMetricsRegistry, createShutdown, deadLetterMetrics, megabytes, notReady, redisReadiness, registerBacklogGauges, registerRedisMemoryGauges, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
 import { Queue } from 'bullmq';
 import { createBatcher } from './batcher.js';
 import type { BatcherEnvConfig } from './config.js';
@@ -9,15 +9,8 @@ import { createScheduler } from './scheduler.js';
 import { createStreamReader } from './streams.js';
 import { listenForWakeups } from './wakeups.js';
 
-/** How long finished delivery jobs stay visible (and dedupe a batch made again after a crash). */
-const JOB_OPTIONS = {
-  // Failures at the receiver end a job at once (the sender throws UnrecoverableError after its own
-  // single retry); these attempts only cover our own trouble, such as Redis going away mid-job.
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1_000 },
-  removeOnComplete: { age: 3_600, count: 2_000 },
-  removeOnFail: { age: 7 * 24 * 3_600, count: 50_000 },
-};
+/** Shared with the admin's resends (core). */
+const JOB_OPTIONS = DELIVERY_JOB_OPTIONS;
 
 export interface BatcherApp {
   healthPort: number;
@@ -49,6 +42,8 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     return queue;
   });
   registerBacklogGauges(metrics.registry, { queues, redis, keys });
+  registerRedisMemoryGauges(metrics.registry, redis);
+  const memory = watchMemoryPressure({ limitBytes: megabytes(config.MEMORY_SOFT_LIMIT_MB), logger, registry: metrics.registry });
   const batcher = createBatcher({
     redis,
     queues,
@@ -58,6 +53,8 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
     logger,
     jobOptions: JOB_OPTIONS,
     onBatch: batcherMetrics(metrics.registry).onBatch,
+    onPoison: deadLetterMetrics(metrics.registry).onPoison,
+    memory,
     queueDepth: async () => (await Promise.all(queues.map((queue) => queue.getWaitingCount()))).reduce((sum, n) => sum + n, 0),
     config: {
       maxDialsPerBatch: config.BATCH_MAX_DIALS,
@@ -74,6 +71,10 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
       failpointPauseBeforeAckMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS,
     },
   });
+  // Back under the soft limit: the claim loop may take more work at once; look at every shard now.
+  memory.onChange((above) => {
+    if (!above) batcher.wakeAll();
+  });
   const wakeups = listenForWakeups(client('-wake'), keys, logger, { wake: batcher.wake, resubscribed: batcher.wakeAll });
 
   const shutdown = createShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
@@ -82,6 +83,7 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
   shutdown.add('close queues', async () => void (await Promise.all(queues.map((queue) => queue.close()))));
   shutdown.add('close redis', async () => void (await Promise.all([redis.quit(), queueRedis.quit()])));
   shutdown.add('close health server', () => health.close());
+  shutdown.add('stop watching memory', async () => memory.stop());
 
   if (config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS !== undefined) {
     logger.warn({ pauseMs: config.BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS }, 'test-only failpoint armed: every pass pauses before acknowledging (BATCHER_FAILPOINT_PAUSE_BEFORE_ACK_MS)');

@@ -22,6 +22,8 @@ export interface BatcherDeps extends PassDeps {
   config: BatcherConfig;
   /** Delivery jobs waiting for a sender, over every shard's queue (BullMQ's wait lists). */
   queueDepth: () => Promise<number>;
+  /** Memory pressure (runtime's watchMemoryPressure): above the soft limit, one company at a time. */
+  memory?: { cap(concurrency: number): number };
 }
 
 export interface Batcher {
@@ -52,7 +54,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
   let reserved = 0;
   let stopping = false;
   let loop: Promise<void> | undefined;
-  const free = () => config.concurrency - passes.size - reserved;
+  const free = () => (deps.memory?.cap(config.concurrency) ?? config.concurrency) - passes.size - reserved;
   // The most one claim call may ask for: the shard's part of the process's concurrency. A call
   // reserves its limit until it answers, and one to a master that just died answers only after the
   // failover; asked for every free slot (its shard due alone, woken or re-checked), it would leave

@@ -18,6 +18,11 @@ const shape = {
   BATCHER_BACKPRESSURE_JOBS: envInt(1, 10_000_000).default(2_000),
   /** ...and companies then wait this long for batch-mates, so jobs stay few and full. */
   BATCHER_BACKPRESSURE_WAIT_MS: envInt(0, 60_000).default(1_000),
+  /**
+   * Soft limit on the process's resident memory (MiB): above it intake is held to one unit of work
+   * at a time until memory falls (runtime's memory-pressure.ts). Set it below the container's limit.
+   */
+  MEMORY_SOFT_LIMIT_MB: envInt(1, 1_000_000).optional(),
   SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
   /**
    * Test only (refused with NODE_ENV=production, as every `*_FAILPOINT_*` is): each pass waits this

@@ -30,6 +30,8 @@ export interface PassDeps {
   jobOptions: JobsOptions;
   /** Observes each flushed batch (metrics). */
   onBatch?: (batch: { dials: number; webhooks: number }) => void;
+  /** Counts the poison entries each pass dead-lettered (metrics). */
+  onPoison?: (count: number) => void;
 }
 
 /**
@@ -101,6 +103,7 @@ async function flushPass(deps: PassDeps, company: string, entries: StreamEntry[]
   for (const p of poison) logger.warn({ companySlug: company, entryId: p.entryId, reason: p.reason }, 'poison stream entry moved to the dead-letter stream');
   await acknowledge(deps, company, entries.map((e) => e.id), poison);
   for (const batch of batches) deps.onBatch?.({ dials: batch.count, webhooks: webhookIds.length });
+  if (poison.length > 0) deps.onPoison?.(poison.length);
 }
 
 /** Dead letters and the ack in one MULTI: both keys carry the company's shard tag, so one slot. */

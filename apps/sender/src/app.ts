@@ -1,9 +1,10 @@
 import { QUEUE_NAMES, createKeys, createRedisClient, redisTarget, secretBoxFromEnv, type DeliveryJob, type Logger, type Resolver } from '@outboundiq/core';
-import { createMetricsRegistry, createShutdown, notReady, redisReadiness, senderMetrics, startHealthThenPrepareRedis, type Shutdown } from '@outboundiq/runtime';
-import { createWebhookStore } from '@outboundiq/webhook-store';
+import { createMetricsRegistry, createShutdown, failingWebhookMetrics, megabytes, notReady, redisReadiness, registerSenderSlotGauges, senderMetrics, startHealthThenPrepareRedis, watchMemoryPressure, type Shutdown } from '@outboundiq/runtime';
+import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store';
 import { Worker } from 'bullmq';
 import type { SenderEnvConfig } from './config.js';
-import { createDeliveryProcessor } from './delivery.js';
+import { createDeliveryRecorder } from './delivery-log.js';
+import { createDeliveryProcessor, type DeliveryEvents } from './delivery.js';
 import { createDeliveryHttp } from './http.js';
 import { createWebhookLimiter } from './limiter.js';
 import { createSlots, workerConcurrency } from './slots.js';
@@ -20,6 +21,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   const { box, usedDevKey } = secretBoxFromEnv(config.SECRETS_ENCRYPTION_KEY, config.NODE_ENV);
   if (usedDevKey) logger.warn('SECRETS_ENCRYPTION_KEY is not set: using the public development key (never in production)');
   if (config.ALLOW_PRIVATE_DESTINATIONS) logger.warn('ALLOW_PRIVATE_DESTINATIONS=true: webhooks may reach loopback and private networks (tests and demos only)');
+  if (!config.DELIVERY_LOG_ENABLED) logger.warn('DELIVERY_LOG_ENABLED=false: no delivery log or stats are kept for customers (benchmarks only)');
   const keys = createKeys(config.KEY_PREFIX, config.SHARDS);
   const redis = createRedisClient({ ...redisTarget(config), role: 'worker', name: 'oiq-sender', logger });
   const metrics = createMetricsRegistry();
@@ -27,6 +29,10 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   // is waited for); a process of another SHARDS or layout stops here, having written nothing.
   const health = await startHealthThenPrepareRedis({ port: config.PORT, logger, redis, keys, metrics: metrics.render });
 
+  // Above MEMORY_SOFT_LIMIT_MB the slots let one delivery through at a time (runtime's memory-pressure.ts).
+  const memory = watchMemoryPressure({ limitBytes: megabytes(config.MEMORY_SOFT_LIMIT_MB), logger, registry: metrics.registry });
+  const slots = memory.gate(createSlots(config.SENDER_CONCURRENCY));
+  registerSenderSlotGauges(metrics.registry, slots, config.SENDER_CONCURRENCY);
   const http = createDeliveryHttp({
     timeoutMs: config.DELIVERY_TIMEOUT_MS,
     bodyLimitBytes: config.RESPONSE_BODY_LIMIT_BYTES,
@@ -38,10 +44,11 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
     http,
     // One limiter and one set of slots for every shard's worker: the caps are per process.
     limiter: createWebhookLimiter(config.SENDER_WEBHOOK_CONCURRENCY),
-    slots: createSlots(config.SENDER_CONCURRENCY),
+    slots,
     logger,
     config: { retryDelayMs: config.RETRY_DELAY_MS, busyDelayMs: 1_000 },
-    events: senderMetrics(metrics.registry).events,
+    events: withFailingWebhooks(senderMetrics(metrics.registry).events, failingWebhookMetrics(metrics.registry, { maxSeries: config.METRICS_FAILING_WEBHOOKS_MAX })),
+    ...(config.DELIVERY_LOG_ENABLED ? { deliveryLog: createDeliveryRecorder({ log: createDeliveryLog({ redis, keys, retention: deliveryLogRetention(config) }), logger, attemptTimeoutMs: config.DELIVERY_TIMEOUT_MS }) } : {}),
   });
   // One worker per shard's queue. Each duplicates the given connection for its blocking reads.
   const concurrency = workerConcurrency(config.SENDER_CONCURRENCY, keys.shards, config.SENDER_WEBHOOK_CONCURRENCY);
@@ -68,6 +75,7 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   shutdown.add('close http connections', () => http.close());
   shutdown.add('close redis', async () => void (await redis.quit()));
   shutdown.add('close health server', () => health.close());
+  shutdown.add('stop watching memory', async () => memory.stop());
 
   for (const worker of workers) void worker.run();
   health.setReadiness(async () => {
@@ -77,6 +85,20 @@ export async function startSenderApp(config: SenderEnvConfig, logger: Logger, op
   });
   logger.info({ concurrency: config.SENDER_CONCURRENCY, perWebhook: config.SENDER_WEBHOOK_CONCURRENCY, perShardWorker: concurrency, shards: keys.shards, keyPrefix: keys.prefix }, 'sender started');
   return { healthPort: health.port, stop: (reason = 'stop') => shutdown.run(reason), shutdown };
+}
+
+function deliveryLogRetention(config: SenderEnvConfig) {
+  return {
+    keep: config.DELIVERY_LOG_KEEP,
+    keepFailed: config.DELIVERY_LOG_KEEP_FAILED,
+    retentionMs: config.DELIVERY_LOG_RETENTION_MS,
+    batchRetentionMs: config.DELIVERY_LOG_BATCH_RETENTION_MS,
+  };
+}
+
+/** The delivery outcome metrics, plus the bounded per-webhook failing gauge fed by the same `finished` event. */
+function withFailingWebhooks(events: Required<DeliveryEvents>, failing: Pick<Required<DeliveryEvents>, 'finished'>): DeliveryEvents {
+  return { attempt: events.attempt, finished: (e) => (events.finished(e), failing.finished(e)) };
 }
 
 export { loadConfig } from './config.js';

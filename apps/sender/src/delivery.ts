@@ -6,11 +6,14 @@ import {
   deliveryJobSchema,
   isRetryable,
   signBody,
+  type DeliveryAttempt,
   type DeliveryJob,
+  type DeliveryStatus,
   type Logger,
 } from '@outboundiq/core';
 import type { WebhookStore } from '@outboundiq/webhook-store';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { DeliveryRecorder } from './delivery-log.js';
 import type { AttemptOutcome, DeliveryHttp } from './http.js';
 import type { WebhookLimiter } from './limiter.js';
 import type { Slots } from './slots.js';
@@ -49,6 +52,8 @@ export interface SenderDeps {
   logger: Logger;
   config: DeliveryConfig;
   events?: DeliveryEvents;
+  /** The customer's delivery log (absent: not kept). */
+  deliveryLog?: DeliveryRecorder;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -85,7 +90,7 @@ export function createDeliveryProcessor(deps: SenderDeps) {
     }
     const slot = await deps.slots?.acquire();
     try {
-      return await deliver(deps, data, sleep);
+      return await deliver(deps, data, sleep, job.timestamp);
     } finally {
       slot?.();
       release();
@@ -106,8 +111,10 @@ export function busyDelay(baseMs: number, deferrals: number, random: () => numbe
   return Math.round(baseMs * 2 ** Math.min(deferrals, BUSY_BACKOFF_STEPS) * (0.75 + random() * 0.5));
 }
 
-async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) => Promise<void>): Promise<DeliveryResult> {
+async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) => Promise<void>, createdAt: number): Promise<DeliveryResult> {
   const log = deps.logger.child({ deliveryId: data.deliveryId, webhookId: data.webhookId, companySlug: data.companySlug, dials: data.dialCount });
+  const attempts: DeliveryAttempt[] = [];
+  const record = async (status: DeliveryStatus) => deps.deliveryLog?.record(data, createdAt, status, attempts);
   let last: Extract<AttemptOutcome, { ok: false }> | undefined;
   for (const attempt of [1, 2] as const) {
     if (attempt === 2) await sleep(deps.config.retryDelayMs);
@@ -116,6 +123,7 @@ async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) 
       const result: DeliveryResult = { outcome: 'skipped', reason: loaded === null ? 'webhook-deleted' : 'webhook-disabled' };
       log.info({ reason: result.reason, attempt }, 'delivery skipped');
       deps.events?.finished?.({ result, job: data });
+      await record('skipped');
       return result;
     }
     const body = buildPayloadBody(data.deliveryId, new Date(), data.dials);
@@ -130,10 +138,12 @@ async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) 
     const started = Date.now();
     const outcome = await deps.http.post(loaded.webhook.url, headers, body);
     deps.events?.attempt?.({ outcome, ms: Date.now() - started });
+    if (deps.deliveryLog) attempts.push(deps.deliveryLog.attempt(started, outcome));
     if (outcome.ok) {
       const result: DeliveryResult = { outcome: 'delivered', attempts: attempt, status: outcome.status };
       log.debug({ attempt, status: outcome.status }, 'delivered');
       deps.events?.finished?.({ result, job: data });
+      await record('delivered');
       return result;
     }
     last = outcome;
@@ -142,6 +152,7 @@ async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) 
     if (!isRetryable(last.cause)) {
       log.error({ attempt, error: last.error }, 'delivery refused: destination not allowed');
       deps.events?.finished?.({ result: { outcome: 'refused' }, job: data });
+      await record('refused');
       throw new UnrecoverableError(`destination refused: ${last.error}`);
     }
     log.warn({ attempt, status: last.status, error: last.error }, attempt === 1 ? 'delivery attempt failed; retrying once' : 'delivery retry failed');
@@ -149,5 +160,6 @@ async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) 
   const reason = `delivery failed after 2 attempts: ${last?.error ?? 'unknown error'}`;
   log.error({ status: last?.status, error: last?.error }, 'delivery failed; giving up');
   deps.events?.finished?.({ result: { outcome: 'failed' }, job: data });
+  await record('failed');
   throw new UnrecoverableError(reason);
 }

@@ -14,6 +14,19 @@ export const DELIVERY_DEFAULTS = {
   retryDelayMs: 500,
 } as const;
 
+/**
+ * The options of every delivery job, the batcher's and a resend's. Failures at the receiver end a
+ * job at once (the sender throws UnrecoverableError after its own single retry); these attempts only
+ * cover our own trouble, such as Redis going away mid-job. Finished jobs stay visible a while (and
+ * dedupe a batch made again after a crash).
+ */
+export const DELIVERY_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000 },
+  removeOnComplete: { age: 3_600, count: 2_000 },
+  removeOnFail: { age: 7 * 24 * 3_600, count: 50_000 },
+};
+
 export const HEADER_NAMES = {
   event: 'X-OutboundIQ-Event',
   deliveryId: 'X-OutboundIQ-Delivery-Id',

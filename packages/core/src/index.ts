@@ -3,6 +3,7 @@ export * from './validation.js';
 export * from './dial.js';
 export * from './dial-fast.js';
 export * from './delivery.js';
+export * from './delivery-log.js';
 export * from './signing.js';
 export * from './secret-box.js';
 export * from './keys.js';

@@ -21,6 +21,12 @@ import { shardOf, shardTag, assertShards } from './shards.js';
  *   p:sched:wake                channel  (pub/sub, not a key) "shard k has a company newly ready"
  *   p:auth-fail:<address>       string   failed sign-ins from one client address (rate-limiter-flexible's
  *                                        counter, any slot: one key per command); expires by itself
+ * The delivery log of webhook `w` of company `c` (CONTRACT 3.1), in the company's slot like its webhooks:
+ *   p:{t}:c:<c>:w:<w>:log               zset  deliveryId -> ms of its latest outcome (the latest N of any status)
+ *   p:{t}:c:<c>:w:<w>:log:failed        zset  deliveryId -> ms, the latest N failed ones
+ *   p:{t}:c:<c>:w:<w>:d:<id>            hash  one delivery's record (status, times, attempts); expires
+ *   p:{t}:c:<c>:w:<w>:d:<id>:batch      string the dials of a failed delivery, for a resend; expires
+ *   p:{t}:c:<c>:w:<w>:stats:<hour>      hash  outcome counters of one hour (hours since the epoch); expires
  *
  * Everything of a shard shares its `{t}` tag, so every script and MULTI touches one Cluster slot,
  * and a shard's streams and its delivery queue fail over together. On one Redis S = 1: same code.
@@ -56,10 +62,23 @@ export interface Keys {
   portalGeneration(companySlug: string): string;
   /** rate-limiter-flexible's `keyPrefix` for failed sign-ins; it appends `:<address>`. */
   authFailuresPrefix(): string;
+  /** The delivery log of one webhook (all in the company's slot). */
+  deliveryLog(companySlug: string, webhookId: string): DeliveryLogKeys;
   /** Where S and the layout version are stored. */
   layout(): string;
   /** Pub/sub channel on which a company newly ready wakes the batchers (message: the shard number). */
   wakeChannel(): string;
+}
+
+export interface DeliveryLogKeys {
+  all(): string;
+  failed(): string;
+  record(deliveryId: string): string;
+  /** What record keys start with: the log's script drops trimmed records by id. */
+  recordPrefix(): string;
+  batch(deliveryId: string): string;
+  /** Counters of hour `hour` (whole hours since the epoch). */
+  statsHour(hour: number): string;
 }
 
 export const DEFAULT_KEY_PREFIX = 'oiq';
@@ -104,6 +123,17 @@ export function createKeys(prefix: string = DEFAULT_KEY_PREFIX, shards = 1): Key
     portalSession: (c, tokenHash) => company(c, `portal:${tokenHash}`),
     portalGeneration: (c) => company(c, 'portal-gen'),
     authFailuresPrefix: () => `${prefix}:auth-fail`,
+    deliveryLog: (c, w) => {
+      const base = company(c, `w:${w}`);
+      return {
+        all: () => `${base}:log`,
+        failed: () => `${base}:log:failed`,
+        record: (id) => `${base}:d:${id}`,
+        recordPrefix: () => `${base}:d:`,
+        batch: (id) => `${base}:d:${id}:batch`,
+        statsHour: (hour) => `${base}:stats:${hour}`,
+      };
+    },
     layout: () => `${prefix}:layout`,
     wakeChannel: () => `${prefix}:sched:wake`,
   };

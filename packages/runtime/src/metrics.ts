@@ -6,7 +6,8 @@ import { withTimeout } from './timeout.js';
  * Every Prometheus metric of the system is defined here (names start with `oiq_`), so dashboards,
  * alerts (infra/README.md) and code agree on one spelling. Each process makes its own registry with
  * `createMetricsRegistry()` and adds the groups it feeds. Labels are of bounded cardinality only:
- * an outcome, a state, a status class; never a company, a webhook or a URL.
+ * an outcome, a state, a status class; never a URL, and a company and webhook only in the bounded
+ * `oiq_webhook_failing` (failing-webhooks.ts).
  */
 export interface MetricsRegistry {
   registry: Registry;

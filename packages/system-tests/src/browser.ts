@@ -38,6 +38,7 @@ export async function startAdmin(name: string, prefix = uniquePrefix(name), owns
     HOST: '127.0.0.1',
     ALLOW_PRIVATE_DESTINATIONS: 'true',
     LOG_LEVEL: 'info',
+    // Another backend (REDIS_CLUSTER_NODES and SHARDS), for a test on the pipeline's.
     ...env,
   }, `admin-${name}`);
   const line = await admin.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at'));

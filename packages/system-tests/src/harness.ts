@@ -40,7 +40,7 @@ export interface PipelineOptions {
   holdSender?: boolean;
   /** One Redis (default) or the local Redis Cluster, with its S. */
   backend?: TestBackend;
-  /** The one Redis to use instead of REDIS_URL (a redis-server the test started itself). */
+  /** One Redis of the test's own instead of REDIS_URL (with the default backend). */
   redisUrl?: string;
 }
 

@@ -38,6 +38,11 @@ describe('pnpm bench -- --smoke', () => {
       expect(cluster.perMaster.reduce((sum: number, m: { shards: number }) => sum + m.shards, 0)).toBe(16);
       for (const master of cluster.perMaster) expect(master.commands).toBeGreaterThan(0);
       expect(output).toContain('7c. Each master');
+      // The delivery log: bytes per kept record and batch, and runs with and without it.
+      expect(results.deliveryLog.bytesPerRecord).toEqual({ delivered: expect.any(Number), failed: expect.any(Number) });
+      expect(results.deliveryLog.bytesPerFailedBatch.map((b: { dials: number }) => b.dials)).toEqual([1, 100]);
+      expect(results.deliveryLog.throughput.map((t: { log: string }) => t.log).sort()).toEqual(['off', 'on']);
+      expect(output).toContain('8b. End to end with and without the delivery log');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -52,3 +52,40 @@ describe('probes tell the truth from the first second', () => {
     }
   }, 60_000);
 });
+
+// The admin too: listening from the first second, /readyz 503 with the reason and every API route
+// 503 (no webhook may be written before the key layout), then ready once Redis is up and checked.
+describe('admin probes tell the truth from the first second', () => {
+  let admin: AppProcess | undefined;
+  let redis: RedisServer | undefined;
+
+  afterAll(async () => {
+    await admin?.kill('SIGKILL');
+    await redis?.stop();
+  });
+
+  it('admin: /healthz 200, /readyz 503 "redis unreachable" and the API 503 while Redis is down, then ready and serving', async () => {
+    const redisPort = await freePort();
+    const port = await freePort();
+    const token = 'probe-admin-token';
+    admin = spawnApp('admin', { PORT: String(port), HOST: '127.0.0.1', REDIS_URL: `redis://127.0.0.1:${redisPort}`, KEY_PREFIX: uniquePrefix('probes-admin'), ADMIN_API_TOKENS: token });
+    await admin.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening'), 10_000);
+    const api = () => fetch(`http://127.0.0.1:${port}/v1/companies/acme/webhooks`, { headers: { authorization: `Bearer ${token}` } });
+
+    expect(await probe(port, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await probe(port, '/readyz')).toEqual({ status: 503, body: { status: 'starting', reason: 'redis unreachable' } });
+    const refused = await api();
+    expect([refused.status, await refused.json()]).toEqual([503, { error: { code: 'starting', message: 'the admin is starting: redis unreachable' } }]);
+    // Still waiting, not dying, a little later.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(admin.child.exitCode).toBeNull();
+    expect((await probe(port, '/readyz')).status).toBe(503);
+
+    redis = await startRedisServer({ port: redisPort });
+    await waitFor(async () => (await probe(port, '/readyz')).status === 200, 20_000, 'admin ready');
+    expect(await probe(port, '/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
+    await admin.waitForLog((l) => l.msg === 'admin started', 5_000);
+    const listed = await api();
+    expect([listed.status, await listed.json()]).toEqual([200, { webhooks: [] }]);
+  }, 60_000);
+});

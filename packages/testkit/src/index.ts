@@ -15,3 +15,4 @@ export * from './slugs.js';
 export * from './tools.js';
 export * from './readme-commands.js';
 export * from './shell.js';
+export * from './prometheus-server.js';

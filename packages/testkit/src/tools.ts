@@ -11,6 +11,9 @@ const PACKAGES = {
   openssl: 'openssl',
   python3: 'python3',
   chromium: 'chromium',
+  // The observability tests: `promtool check/test rules`, and a real Prometheus scraping the apps.
+  promtool: 'prometheus',
+  prometheus: 'prometheus',
 } as const;
 
 export type Tool = keyof typeof PACKAGES;

@@ -10,6 +10,7 @@ import { REPO_ROOT, ensureTestCa, requireTools, startRedisServer } from '@outbou
 import { Redis } from 'ioredis';
 import { benchLightLoad, benchThroughput, type BenchContext, type PipelineShape, type ThroughputRow } from './e2e.js';
 import { benchCluster } from './cluster.js';
+import { benchDeliveryLog } from './delivery-log.js';
 import { benchHttpCeiling } from './http-ceiling.js';
 import { benchRedisMemory } from './memory.js';
 import { benchNaive } from './naive.js';
@@ -145,6 +146,10 @@ try {
     );
     for (const run of results.cluster.runs) notePeak(run.peakRssMiB);
     notePeak({ 'redis-cluster master': results.cluster.peakMasterRssMiB });
+  }
+  if (options.only.has('delivery-log')) {
+    log('section 8: the delivery log (memory; throughput with and without it)');
+    results.deliveryLog = await benchDeliveryLog(ctx, { dials: options.e2eDials, chunk: options.chunk, window: options.window, companies: options.manyCompanies, smoke: options.smoke });
   }
   notePeak({ bench: peakRssMiB(process.pid), receiver: peakRssMiB(receiver.pid), 'redis-server': peakRssMiB(await redisPid(redis)) });
 } catch (err) {

@@ -29,7 +29,7 @@ export interface BenchOptions {
   clusterShards: number;
 }
 
-export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory', 'cluster'] as const;
+export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory', 'cluster', 'delivery-log'] as const;
 
 const FULL = {
   'producer-dials': 200_000,
@@ -82,7 +82,9 @@ export const USAGE = `pnpm bench [--] [options]    throughput, latency, memory a
   --cluster-dials N (default: --e2e-dials)
 section cluster: 1 batcher + 1 sender, --many-companies companies x 1 webhook, closed loop, on the
   bench's one Redis at S = 1, on it at S = --cluster-shards, and on a local Redis Cluster (--cluster-masters
-  masters, one replica each, AOF off) at that S; prints dials/s, the ratio, each master's share of commands`;
+  masters, one replica each, AOF off) at that S; prints dials/s, the ratio, each master's share of commands
+section delivery-log: Redis bytes per kept log record and per kept failed batch (MEMORY USAGE), then 1+1,
+  --many-companies companies x 1 webhook, --e2e-dials, with the log and without (DELIVERY_LOG_ENABLED=false), on/off/off/on`;
 
 /** The bench's options from its arguments (`--help` is the caller's: see commandLine); throws UsageError. */
 export function parseOptions(argv: string[]): BenchOptions {

@@ -1,10 +1,12 @@
 import type { ClusterResult } from './cluster.js';
+import { printDeliveryLog, type DeliveryLogBench } from './delivery-log.js';
 import type { LightLoadRow, ThroughputRow } from './e2e.js';
 import type { HttpRow } from './http-ceiling.js';
 import type { MemoryRow } from './memory.js';
 import type { NaiveRow } from './naive.js';
 import type { ProducerRow } from './producer-bench.js';
 import { cpuText, table, usText } from './table.js';
+import { peaksAgainstDocumented } from './limits.js';
 
 export interface BenchResults {
   generatedAt: string;
@@ -19,6 +21,8 @@ export interface BenchResults {
   memory: { redis: MemoryRow[]; peakRssMiB: Record<string, number> };
   /** Section 7; absent from results written before it existed. */
   cluster?: ClusterResult | null;
+  /** Section 8; absent from results written before it existed. */
+  deliveryLog?: DeliveryLogBench;
 }
 
 /**
@@ -78,7 +82,9 @@ export function printReport(r: BenchResults): void {
   );
   console.log(table('6a. Redis memory per pending dial', ['layout', 'dials', 'bytes/dial', 'MiB'], r.memory.redis.map((x) => [x.layout, x.pendingDials, x.bytesPerDial, x.usedMemoryDeltaMiB])));
   console.log(table('6b. Peak RSS (VmHWM), MiB, highest over the run', ['process', 'MiB'], Object.entries(r.memory.peakRssMiB).map(([k, v]) => [k, v])));
+  console.log(table('6c. Peak RSS per app against infra/memory-peaks.json (the containers\' memory)', ['app', 'this run, MiB', 'documented, MiB', ''], peaksAgainstDocumented(r.memory.peakRssMiB)));
   if (r.cluster) printCluster(r.cluster, r.machine.cpus);
+  if (r.deliveryLog) printDeliveryLog(r.deliveryLog);
 }
 
 function printCluster(c: ClusterResult, cpus: number): void {

@@ -1,9 +1,9 @@
 /** The admin API (CONTRACT section 3) as the page uses it: every call carries the bearer token. */
 
 // The shape the API answers with, declared once in core (a type only: nothing of core is bundled).
-import type { Webhook } from '@outboundiq/core';
+import type { Delivery, DeliveryStats, DeliveryStatus, Webhook } from '@outboundiq/core';
 
-export type { Webhook };
+export type { Delivery, DeliveryStats, DeliveryStatus, Webhook };
 
 export interface WebhookInput {
   name: string;
@@ -67,5 +67,13 @@ export function createApi(company: string, token: string) {
     rotateSecret: async (id: string) => (await call<{ signingSecret: string }>('POST', `${one(id)}/rotate-secret`)).signingSecret,
     remove: (id: string) => call<undefined>('DELETE', one(id)),
     sendTestDial: (id: string) => call<TestDialResult>('POST', `${one(id)}/test`),
+    update: (id: string, change: Partial<WebhookInput>) => call<Webhook>('PATCH', one(id), change),
+    // The delivery log (CONTRACT 3.1), shown by deliveries-panel.ts.
+    deliveries: (id: string, query: { status?: DeliveryStatus; cursor?: string; limit?: number }) =>
+      call<{ deliveries: Delivery[]; nextCursor: string | null }>('GET', `${one(id)}/deliveries?${new URLSearchParams(query as Record<string, string>)}`),
+    delivery: (id: string, deliveryId: string) => call<Delivery>('GET', `${one(id)}/deliveries/${encodeURIComponent(deliveryId)}`),
+    resend: (id: string, deliveryId: string) => call<{ deliveryId: string }>('POST', `${one(id)}/deliveries/${encodeURIComponent(deliveryId)}/resend`),
+    resendFailed: (id: string, since: string) => call<{ queued: number }>('POST', `${one(id)}/resend-failed`, { since }),
+    stats: (id: string) => call<DeliveryStats>('GET', `${one(id)}/stats`),
   };
 }

@@ -10,7 +10,7 @@ interface HeaderRow {
 }
 
 /** A labelled input with its error line, wired with aria-describedby / aria-invalid. */
-function field(label: string, attrs: Record<string, string | boolean>, hint?: string) {
+export function field(label: string, attrs: Record<string, string | boolean>, hint?: string) {
   const id = uid('field');
   const errorId = `${id}-error`;
   const hintId = hint ? `${id}-hint` : undefined;
@@ -20,7 +20,7 @@ function field(label: string, attrs: Record<string, string | boolean>, hint?: st
   return { element, input, error };
 }
 
-function showError(input: HTMLInputElement | null, error: HTMLElement, message: string): void {
+export function showError(input: HTMLInputElement | null, error: HTMLElement, message: string): void {
   error.textContent = message;
   input?.setAttribute('aria-invalid', 'true');
 }

@@ -1,9 +1,11 @@
 import { MAX_WEBHOOKS_PER_COMPANY } from '@outboundiq/core/limits';
 import { ApiFailure, createApi, type Webhook } from './api.js';
 import { createWebhookForm } from './create-form.js';
+import { deliveriesPanel } from './deliveries-panel.js';
 import { confirmDialog, secretDialog } from './dialogs.js';
 import { headerValuesDialog } from './header-dialog.js';
 import { h, uid } from './dom.js';
+import { editForm } from './edit-form.js';
 import type { Session } from './session.js';
 import { verifyPanel } from './verify-panel.js';
 import { setSwitch, webhookCard, type CardActions } from './webhook-card.js';
@@ -93,6 +95,22 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
         complain(err);
       }
     },
+    edit(webhook, button) {
+      const facts = button.closest('.card')?.querySelector<HTMLElement>('.card__facts');
+      if (!facts) return;
+      const form = editForm(webhook, (change) => api.update(webhook.id, change), (updated) => {
+        form.replaceWith(facts);
+        button.hidden = false;
+        if (updated === null) return button.focus();
+        Object.assign(webhook, updated);
+        render();
+        list.querySelector<HTMLElement>(`[data-webhook-id="${CSS.escape(webhook.id)}"] h3`)?.focus();
+        say(`Webhook “${updated.name}” saved.`);
+      });
+      facts.replaceWith(form);
+      button.hidden = true;
+      form.querySelector<HTMLInputElement>('input')?.focus();
+    },
     async remove(webhook) {
       const sure = await confirmDialog({
         title: `Delete “${webhook.name}”?`,
@@ -114,7 +132,7 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
   };
 
   function render(): void {
-    list.replaceChildren(...webhooks.map((w) => webhookCard(w, actions)));
+    list.replaceChildren(...webhooks.map((w) => webhookCard(w, actions, [deliveriesPanel(api, w, complain)])));
     count.textContent = webhooks.length === 0 ? 'No webhooks yet: add one below.' : `${webhooks.length} of ${MAX_WEBHOOKS_PER_COMPANY} webhooks.`;
     form.setCount(webhooks.length);
   }

@@ -7,6 +7,8 @@ export interface CardActions {
   rotate(webhook: Webhook, button: HTMLButtonElement): void;
   remove(webhook: Webhook, button: HTMLButtonElement): void;
   replaceHeaderValues(webhook: Webhook, button: HTMLButtonElement): void;
+  /** Edit name, URL and headers in place (edit-form.ts). */
+  edit?(webhook: Webhook, button: HTMLButtonElement): void;
 }
 
 const formatTime = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -18,7 +20,7 @@ export function setSwitch(button: HTMLButtonElement, enabled: boolean): void {
 }
 
 /** One webhook of the list: what it is, its switch and its actions. */
-export function webhookCard(webhook: Webhook, actions: CardActions): HTMLElement {
+export function webhookCard(webhook: Webhook, actions: CardActions, extras: Node[] = []): HTMLElement {
   const titleId = uid('webhook');
   const headerNames = Object.keys(webhook.headers);
   const enabledSwitch = h(
@@ -29,7 +31,7 @@ export function webhookCard(webhook: Webhook, actions: CardActions): HTMLElement
     h('span', { class: 'switch__state', 'aria-hidden': 'true' }, webhook.enabled ? 'On' : 'Off'),
   );
   enabledSwitch.addEventListener('click', () => actions.toggle(webhook, enabledSwitch));
-  const button = (label: string, action: keyof Omit<CardActions, 'toggle'>, tone = '') => {
+  const button = (label: string, action: keyof Omit<CardActions, 'toggle' | 'edit'>, tone = '') => {
     const el = h('button', { type: 'button', class: `button ${tone}`, 'aria-describedby': titleId }, label);
     el.addEventListener('click', () => actions[action](webhook, el));
     return el;
@@ -58,10 +60,19 @@ export function webhookCard(webhook: Webhook, actions: CardActions): HTMLElement
     h(
       'div',
       { class: 'card__actions' },
+      editButton(webhook, actions, titleId),
       button('Send a test dial', 'sendTest'),
       headerNames.length > 0 && button('Replace header values', 'replaceHeaderValues'),
       button('Rotate signing secret', 'rotate'),
       button('Delete', 'remove', 'button--danger'),
     ),
+    ...extras,
   );
+}
+
+function editButton(webhook: Webhook, actions: CardActions, titleId: string): HTMLButtonElement | null {
+  if (actions.edit === undefined) return null;
+  const el = h('button', { type: 'button', class: 'button', 'aria-describedby': titleId }, 'Edit');
+  el.addEventListener('click', () => actions.edit?.(webhook, el));
+  return el;
 }

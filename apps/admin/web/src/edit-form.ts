@@ -1,0 +1,103 @@
+import { ApiFailure, type FieldIssue, type Webhook, type WebhookInput } from './api.js';
+import { field, showError } from './create-form.js';
+import { h, uid } from './dom.js';
+
+interface Row {
+  element: HTMLElement;
+  name: HTMLInputElement;
+  value: HTMLInputElement;
+  error: HTMLElement;
+}
+
+/**
+ * "Edit" in place: the webhook's name, URL and headers in a form where its facts were. Headers are
+ * shown as the API answers them; a value left as shown keeps what is stored. The API's 400 details
+ * land beside the field they name (`name`, `url`, `headers`, `headers.<Name>`).
+ */
+export function editForm(webhook: Webhook, save: (change: Partial<WebhookInput>) => Promise<Webhook>, done: (updated: Webhook | null) => void): HTMLFormElement {
+  const name = field('Name', { name: 'name', required: true, maxlength: '100', autocomplete: 'off', value: webhook.name });
+  const url = field('Destination URL', { name: 'url', type: 'url', required: true, inputmode: 'url', autocomplete: 'off', value: webhook.url }, 'HTTPS only.');
+  const rows: Row[] = [];
+  const rowList = h('div', { class: 'header-rows' });
+  const headersError = h('p', { class: 'field__error', id: uid('headers-error') });
+  const formError = h('div', { class: 'form__error', role: 'alert' });
+  const saveButton = h('button', { type: 'submit', class: 'button button--primary' }, 'Save changes');
+  const cancel = h('button', { type: 'button', class: 'button', onClick: () => done(null) }, 'Cancel');
+
+  function addRow(headerName = '', headerValue = ''): Row {
+    const n = rows.length + 1;
+    const nameField = field('Header name', { name: `edit-header-name-${n}`, autocomplete: 'off', spellcheck: 'false', value: headerName });
+    const valueField = field('Value', { name: `edit-header-value-${n}`, autocomplete: 'off', spellcheck: 'false', value: headerValue });
+    const remove = h('button', { type: 'button', class: 'button button--quiet', 'aria-label': `Remove header ${n}` }, 'Remove');
+    const element = h('div', { role: 'group', 'aria-label': `Header ${n}`, class: 'header-row' }, nameField.element, valueField.element, remove);
+    const row = { element, name: nameField.input, value: valueField.input, error: nameField.error };
+    remove.addEventListener('click', () => {
+      rows.splice(rows.indexOf(row), 1);
+      element.remove();
+      addHeader.focus();
+    });
+    rows.push(row);
+    rowList.append(element);
+    return row;
+  }
+  for (const [headerName, value] of Object.entries(webhook.headers)) addRow(headerName, value);
+  const addHeader = h('button', { type: 'button', class: 'button', onClick: () => addRow().name.focus() }, 'Add header');
+
+  const formTitleId = uid('edit');
+  const form = h(
+    'form',
+    { class: 'form card__edit', novalidate: true, 'aria-labelledby': formTitleId },
+    h('h4', { id: formTitleId }, `Edit “${webhook.name}”`),
+    name.element,
+    url.element,
+    h('fieldset', { class: 'fieldset' }, h('legend', {}, 'Custom headers'), rowList, headersError, addHeader),
+    formError,
+    h('div', { class: 'form__actions' }, saveButton, cancel),
+  );
+
+  function showIssues(issues: FieldIssue[]): void {
+    const rest: string[] = [];
+    for (const issue of issues) {
+      if (issue.field === 'name') showError(name.input, name.error, issue.message);
+      else if (issue.field === 'url') showError(url.input, url.error, issue.message);
+      else if (issue.field === 'headers') showError(null, headersError, issue.message);
+      else if (issue.field.startsWith('headers.')) {
+        const row = rows.find((r) => r.name.value.trim() === issue.field.slice('headers.'.length));
+        if (row) showError(row.name, row.error, issue.message);
+        else rest.push(`${issue.field}: ${issue.message}`);
+      } else rest.push(`${issue.field}: ${issue.message}`);
+    }
+    if (rest.length > 0) formError.append(h('p', {}, 'Nothing was changed:'), h('ul', {}, ...rest.map((m) => h('li', {}, m))));
+    form.querySelector<HTMLInputElement>('[aria-invalid="true"]')?.focus();
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+    for (const el of form.querySelectorAll('.field__error')) el.textContent = '';
+    formError.replaceChildren();
+    const headers: Record<string, string> = {};
+    for (const row of rows) {
+      const key = row.name.value.trim();
+      if (key === '' && row.value.value === '') continue;
+      if (Object.hasOwn(headers, key)) return showError(row.name, row.error, 'header name is given twice');
+      headers[key] = row.value.value;
+    }
+    const change: Partial<WebhookInput> = { name: name.input.value.trim(), url: url.input.value.trim() };
+    // Headers are replaced as a whole: sent only when they changed.
+    if (JSON.stringify(headers) !== JSON.stringify(webhook.headers)) change.headers = headers;
+    saveButton.disabled = true;
+    saveButton.textContent = 'Saving…';
+    save(change)
+      .then((updated) => done(updated))
+      .catch((err: unknown) => {
+        if (err instanceof ApiFailure && err.details.length > 0) showIssues(err.details);
+        else formError.append(h('p', {}, err instanceof Error ? err.message : 'Nothing was changed.'));
+      })
+      .finally(() => {
+        saveButton.disabled = false;
+        saveButton.textContent = 'Save changes';
+      });
+  });
+  return form;
+}
