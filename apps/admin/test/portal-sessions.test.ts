@@ -87,6 +87,9 @@ describe("a portal token on its own company's webhooks", () => {
     expect((await h.app.inject({ method: 'PATCH', url: one, headers: auth, payload: { name: 'renamed' } })).statusCode).toBe(200);
     expect((await h.app.inject({ method: 'POST', url: `${one}/rotate-secret`, headers: auth })).statusCode).toBe(200);
     expect((await h.app.inject({ method: 'POST', url: `${one}/test`, headers: auth })).statusCode).toBe(202);
+    // Routes added under the webhooks later (the delivery log) are its too, with nothing to declare.
+    expect((await h.app.inject({ method: 'GET', url: `${one}/deliveries`, headers: auth })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: `${one}/stats`, headers: auth })).statusCode).toBe(200);
     expect((await h.app.inject({ method: 'DELETE', url: one, headers: auth })).statusCode).toBe(204);
     // A route that does not exist under its own webhooks is just not found; its slug may be percent-encoded.
     expect((await h.app.inject({ method: 'GET', url: `${one}/no-such-thing`, headers: auth })).statusCode).toBe(404);
@@ -107,7 +110,11 @@ describe('tenancy attacks', () => {
     forbidden("A's token deletes B's webhook", 'DELETE', bOne),
     forbidden("A's token rotates B's secret", 'POST', () => `${bOne()}/rotate-secret`),
     forbidden("A's token sends B a test dial", 'POST', () => `${bOne()}/test`),
-    forbidden("A's token reads B's delivery log (a route added later)", 'GET', () => `${bOne()}/deliveries`),
+    forbidden("A's token reads B's delivery log", 'GET', () => `${bOne()}/deliveries`),
+    forbidden("A's token reads one of B's deliveries", 'GET', () => `${bOne()}/deliveries/00000000-0000-4000-8000-000000000000`),
+    forbidden("A's token resends one of B's deliveries", 'POST', () => `${bOne()}/deliveries/00000000-0000-4000-8000-000000000000/resend`),
+    forbidden("A's token resends B's failed deliveries", 'POST', () => `${bOne()}/resend-failed`),
+    forbidden("A's token reads B's delivery stats", 'GET', () => `${bOne()}/stats`),
     forbidden("A's token on an unknown route of B", 'GET', () => `${bOne()}/no-such-thing`),
     forbidden("A's token on B with the slug percent-encoded", 'GET', () => webhooksOf('tenant%2Db')),
     forbidden("A's token on B with A's path in the query", 'GET', () => `${webhooksOf(B)}?next=${webhooksOf(A)}`),
