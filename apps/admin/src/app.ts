@@ -4,14 +4,17 @@ import type { DialProducer } from '@outboundiq/webhook-producer';
 import type { DeliveryLog, WebhookStore } from '@outboundiq/webhook-store';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError } from 'fastify';
+import type { AuthFailures } from './auth-failures.js';
 import { createAuthCheck, createAuthHook } from './auth.js';
 import { BOARD_PATH, boardRoutes } from './board.js';
 import { invalidRequest, notFound } from './errors.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, answerClientError, createRouterRefusalHandler, toApiError } from './framework-errors.js';
 import { buildOpenApiDocument } from './openapi.js';
+import type { PortalSessions } from './portal-sessions.js';
 import { createReadiness, healthRoutes, startingGate, type Readiness } from './routes/health.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { createAdminMetrics, metricsRoutes } from './routes/metrics.js';
+import { portalSessionRoutes } from './routes/portal-sessions.js';
 import { settingsPageRoutes } from './routes/settings-page.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -26,12 +29,20 @@ export interface AppDeps {
   producer: Pick<DialProducer, 'publish'>;
   /** The built Settings -> Webhooks page (apps/admin/dist/web); without it the page is not served. */
   webRoot?: string;
+  /** Company-scoped sign-ins for the page (CONTRACT section 3.2). */
+  portalSessions: PortalSessions;
+  /** Counts failed sign-ins per address (429 past the limit); absent, none is counted. */
+  authFailures?: AuthFailures;
   config: {
     /** ADMIN_API_TOKENS. */
     adminTokens: readonly string[];
     /** Refuses webhook hosts (private networks); absent when they are allowed. */
     checkHost?: HostCheck | undefined;
     readyPingTimeoutMs?: number;
+    /** PUBLIC_URL: portal session links point there. */
+    publicUrl?: string;
+    /** PORTAL_FRAME_ANCESTORS: who may frame the page. */
+    frameAncestors?: readonly string[];
   };
   /** The customers' delivery log and where a resend is queued (absent: its routes are not served). */
   deliveries?: { log: DeliveryLog; shardOf(companySlug: string): number };
@@ -43,7 +54,12 @@ export interface AppDeps {
 
 /** The admin API and dashboard, not listening: main.ts listens, tests use `inject`. */
 export function buildApp(deps: AppDeps) {
-  const checkAuth = createAuthCheck({ tokens: deps.config.adminTokens, browserPrefix: BOARD_PATH });
+  const checkAuth = createAuthCheck({
+    tokens: deps.config.adminTokens,
+    browserPrefix: BOARD_PATH,
+    portal: deps.portalSessions,
+    ...(deps.authFailures === undefined ? {} : { failures: deps.authFailures }),
+  });
   // Every refusal fastify makes on its own answers in the contract's error body: see framework-errors.ts.
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -71,7 +87,7 @@ export function buildApp(deps: AppDeps) {
     });
   });
 
-  app.addHook('onRequest', createAuthHook(checkAuth));
+  app.addHook('onRequest', createAuthHook(checkAuth, deps.portalSessions));
   const readiness = deps.readiness ?? createReadiness();
   app.addHook('onRequest', startingGate(readiness));
 
@@ -83,6 +99,7 @@ export function buildApp(deps: AppDeps) {
     pingTimeoutMs: deps.config.readyPingTimeoutMs ?? 1_000,
   });
   app.register(webhookRoutes, { store: deps.store, checkHost: deps.config.checkHost, producer: deps.producer });
+  app.register(portalSessionRoutes, { sessions: deps.portalSessions, publicUrl: deps.config.publicUrl ?? 'http://localhost:3000' });
   if (deps.deliveries !== undefined) {
     const { log, shardOf } = deps.deliveries;
     const queueOf = (company: string) => {
@@ -92,7 +109,7 @@ export function buildApp(deps: AppDeps) {
     };
     app.register(deliveryRoutes, { store: deps.store, log, queueOf });
   }
-  if (deps.webRoot !== undefined) app.register(settingsPageRoutes, { webRoot: deps.webRoot });
+  if (deps.webRoot !== undefined) app.register(settingsPageRoutes, { webRoot: deps.webRoot, frameAncestors: deps.config.frameAncestors ?? [] });
   app.register(boardRoutes, { queues: deps.queues });
   app.register(metricsRoutes, { metrics: deps.metrics ?? createAdminMetrics(deps.queues) });
   return app;

@@ -13,7 +13,15 @@ describe('loadConfig', () => {
       KEY_PREFIX: 'oiq',
       LOG_LEVEL: 'info',
       ALLOW_PRIVATE_DESTINATIONS: false,
+      PUBLIC_URL: 'http://localhost:3000',
+      PORTAL_FRAME_ANCESTORS: [],
     });
+  });
+
+  it('reads PUBLIC_URL (no trailing slash) and PORTAL_FRAME_ANCESTORS (comma or space separated)', () => {
+    const config = loadConfig({ ADMIN_API_TOKENS: 'a', PUBLIC_URL: 'https://webhooks.outboundiq.com/', PORTAL_FRAME_ANCESTORS: 'https://app.outboundiq.com, https://*.outboundiq.com https://localhost:8443' });
+    expect(config.PUBLIC_URL).toBe('https://webhooks.outboundiq.com');
+    expect(config.PORTAL_FRAME_ANCESTORS).toEqual(['https://app.outboundiq.com', 'https://*.outboundiq.com', 'https://localhost:8443']);
   });
 
   it('reads every value given', () => {
@@ -40,6 +48,12 @@ describe('loadConfig', () => {
     ['LOG_LEVEL unknown', { ADMIN_API_TOKENS: 'a', LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     ['ALLOW_PRIVATE_DESTINATIONS=yes', { ADMIN_API_TOKENS: 'a', ALLOW_PRIVATE_DESTINATIONS: 'yes' }, 'ALLOW_PRIVATE_DESTINATIONS'],
     ['SECRETS_ENCRYPTION_KEY too short', { ADMIN_API_TOKENS: 'a', SECRETS_ENCRYPTION_KEY: 'c2hvcnQ=' }, 'SECRETS_ENCRYPTION_KEY'],
+    ['PUBLIC_URL not a URL', { ADMIN_API_TOKENS: 'a', PUBLIC_URL: 'webhooks.outboundiq.com' }, 'PUBLIC_URL'],
+    ['PUBLIC_URL with a fragment', { ADMIN_API_TOKENS: 'a', PUBLIC_URL: 'https://x.example/#a' }, 'PUBLIC_URL'],
+    ['PUBLIC_URL ftp://', { ADMIN_API_TOKENS: 'a', PUBLIC_URL: 'ftp://x.example' }, 'PUBLIC_URL'],
+    ["PORTAL_FRAME_ANCESTORS slipping in a directive", { ADMIN_API_TOKENS: 'a', PORTAL_FRAME_ANCESTORS: "https://a.example; script-src 'unsafe-inline'" }, 'PORTAL_FRAME_ANCESTORS'],
+    ['PORTAL_FRAME_ANCESTORS *', { ADMIN_API_TOKENS: 'a', PORTAL_FRAME_ANCESTORS: '*' }, 'PORTAL_FRAME_ANCESTORS'],
+    ['PORTAL_FRAME_ANCESTORS with a path', { ADMIN_API_TOKENS: 'a', PORTAL_FRAME_ANCESTORS: 'https://a.example/app' }, 'PORTAL_FRAME_ANCESTORS'],
   ];
 
   it.each(bad)('%s: throws a ConfigError naming the variable', (_label, env, variable) => {

@@ -13,11 +13,47 @@ const adminTokens = z
     return tokens;
   });
 
+/** PUBLIC_URL: an absolute http(s) URL; portal links are `<it>/settings/webhooks#session=...`. */
+const publicUrl = z
+  .string()
+  .default('http://localhost:3000')
+  .refine((v) => {
+    try {
+      const url = new URL(v);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.search === '' && url.hash === '' && url.username === '';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http:// or https:// URL without query, fragment or user info')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+/**
+ * PORTAL_FRAME_ANCESTORS: origins (comma or space separated) allowed to frame the Settings page,
+ * CSP `frame-ancestors` sources. Only scheme://host[:port] (host may start with `*.`), so nothing
+ * else can be slipped into the policy. Unset: 'none', the page cannot be framed.
+ */
+const FRAME_ANCESTOR = /^https?:\/\/(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?$/;
+const frameAncestors = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return [] as string[];
+    const origins = value.split(/[\s,]+/).filter((o) => o !== '');
+    const bad = origins.filter((o) => !FRAME_ANCESTOR.test(o));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be origins like https://app.example.com, comma-separated (not: ${bad.join(', ')})` });
+      return z.NEVER;
+    }
+    return origins;
+  });
+
 const adminEnvShape = {
   ...commonEnvShape,
   PORT: envInt(0, 65_535).default(3000),
   HOST: z.string().trim().min(1, 'must not be empty').default('0.0.0.0'),
   ADMIN_API_TOKENS: adminTokens,
+  PUBLIC_URL: publicUrl,
+  PORTAL_FRAME_ANCESTORS: frameAncestors,
 };
 
 export type AdminConfig = ReturnType<typeof loadConfig>;

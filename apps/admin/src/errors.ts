@@ -1,6 +1,6 @@
 import type { ValidationIssue } from '@outboundiq/core';
 
-export const API_ERROR_CODES = ['invalid_request', 'unauthorized', 'not_found', 'webhook_limit_reached', 'not_failed', 'gone', 'internal_error'] as const;
+export const API_ERROR_CODES = ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'webhook_limit_reached', 'not_failed', 'gone', 'too_many_requests', 'internal_error'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 /** The one error body of the API: `{ error: { code, message, details? } }`. */
@@ -40,3 +40,11 @@ export const unauthorized = (): ApiError =>
 export const notFailed = (): ApiError => new ApiError(409, 'not_failed', 'only a failed delivery can be resent');
 
 export const gone = (): ApiError => new ApiError(410, 'gone', 'the batch of this delivery is no longer kept (failed batches are kept 7 days)');
+
+/** A portal session outside its company's webhooks (CONTRACT section 3.2). */
+export const forbidden = (): ApiError =>
+  new ApiError(403, 'forbidden', "a portal session may only manage its own company's webhooks");
+
+/** Too many failed sign-ins from this address: the caller waits `retryAfterSeconds`. */
+export const tooManyFailures = (retryAfterSeconds: number): ApiError =>
+  new ApiError(429, 'too_many_requests', `too many requests with an invalid token from this address: try again in ${retryAfterSeconds} s`);

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { COMPANY_SLUG_MAX_LENGTH } from '@outboundiq/core';
-import { WebhookLimitError } from '@outboundiq/webhook-store';
+import { HeaderValueError, WebhookLimitError } from '@outboundiq/webhook-store';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { AuthCheck } from './auth.js';
 import { ApiError, invalidRequest, notFound } from './errors.js';
@@ -37,6 +37,7 @@ export const MAX_PARAM_LENGTH = 8 * COMPANY_SLUG_MAX_LENGTH;
 export function requestError(err: FastifyError | Error): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof WebhookLimitError) return new ApiError(409, 'webhook_limit_reached', err.message);
+  if (err instanceof HeaderValueError) return invalidRequest([{ field: `headers.${err.header}`, message: err.message }]);
   const { code, statusCode } = err as Partial<FastifyError>;
   switch (code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -89,10 +90,16 @@ function decodeSegment(segment: string): string {
 /** fastify's `frameworkErrors`: the token first (no hook ran), then the route's own answer. */
 export function createRouterRefusalHandler(checkAuth: AuthCheck): NonNullable<FastifyServerOptions['frameworkErrors']> {
   return (err, request: FastifyRequest, reply: FastifyReply) => {
-    if (checkAuth(request, reply) !== undefined) return;
-    const apiError = routerRefusal(err, request.url);
-    if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed');
-    void reply.code(apiError.statusCode).send(apiError.toBody());
+    const answer = async () => {
+      if ((await checkAuth(request, reply)) !== undefined) return;
+      const apiError = routerRefusal(err, request.url);
+      if (apiError.statusCode >= 500) request.log.error({ err }, 'request failed');
+      void reply.code(apiError.statusCode).send(apiError.toBody());
+    };
+    answer().catch((failure: unknown) => {
+      request.log.error({ err: failure }, 'request failed');
+      void reply.code(500).send(toApiError(failure as Error).toBody());
+    });
   };
 }
 

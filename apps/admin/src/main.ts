@@ -6,7 +6,9 @@ import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
+import { createAuthFailures } from './auth-failures.js';
 import { loadConfig } from './config.js';
+import { createPortalSessions } from './portal-sessions.js';
 import { createReadiness } from './routes/health.js';
 
 /** Longer than any admin request; well inside a Kubernetes grace period. */
@@ -58,7 +60,15 @@ async function main() {
     // On the publisher client: a test dial fails fast when Redis is down. Closing it is the client's job.
     producer: createDialProducer({ redis, keyPrefix: config.KEY_PREFIX }),
     webRoot: fileURLToPath(new URL('./web/', import.meta.url)),
-    config: { adminTokens: config.ADMIN_API_TOKENS, checkHost: createHostCheck({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS }) },
+    portalSessions: createPortalSessions({ redis, keys }),
+    // Shared by every admin copy through Redis, so a guesser gains nothing by spreading over them.
+    authFailures: createAuthFailures({ redis, keyPrefix: keys.authFailuresPrefix(), logger }),
+    config: {
+      adminTokens: config.ADMIN_API_TOKENS,
+      checkHost: createHostCheck({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS }),
+      publicUrl: config.PUBLIC_URL,
+      frameAncestors: config.PORTAL_FRAME_ANCESTORS,
+    },
   });
 
   // Readiness off first, so a load balancer stops sending before the server closes.

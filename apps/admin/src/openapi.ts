@@ -12,6 +12,7 @@ import {
 } from '@outboundiq/core';
 import { z } from 'zod';
 import { API_ERROR_CODES } from './errors.js';
+import { portalSessionAnswerSchema, portalSessionBodySchema } from './routes/portal-sessions.js';
 import { deliveryListQuerySchema, resendFailedBodySchema } from './routes/deliveries.js';
 import type { TestDialResult } from './routes/webhooks.js';
 
@@ -63,8 +64,13 @@ const error = (description: string) => ({ description, ...json(ref('Error')) });
 
 const errors = {
   400: error('invalid_request: the message names the field'),
-  401: error('unauthorized'),
+  401: error('unauthorized: no token, or not a valid one (a portal session expired or revoked too)'),
+  403: error('forbidden: a portal session outside its own company\'s webhooks'),
   404: error('not_found (also for another company\'s webhook)'),
+  429: {
+    ...error('too_many_requests: too many invalid tokens from this address; a valid token is never refused'),
+    headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+  },
 };
 const publicRoute = { security: [] };
 
@@ -122,6 +128,20 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { 202: { description: 'Published, or why not', ...json(ref('TestDialResult')) }, ...errors },
         },
       },
+      '/v1/companies/{companySlug}/portal-sessions': {
+        parameters: [company],
+        post: {
+          summary: 'Open the Settings page for one company: a portal session (admin tokens only)',
+          description:
+            'The token signs in to /v1/companies/{companySlug}/webhooks and everything under it, for this company only, until expiresAt. Send the customer\'s browser to url (or frame it, see PORTAL_FRAME_ANCESTORS).',
+          requestBody: { required: false, ...json(ref('PortalSessionCreate')) },
+          responses: { 201: { description: 'The session', ...json(ref('PortalSession')) }, ...errors },
+        },
+        delete: {
+          summary: 'Revoke every portal session of the company at once (admin tokens only)',
+          responses: { 204: { description: 'Revoked' }, ...errors },
+        },
+      },
       ...deliveryPaths(company, webhook),
       '/healthz': { get: { ...publicRoute, summary: 'Alive', responses: { 200: { description: 'Alive' } } } },
       '/readyz': {
@@ -134,7 +154,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       '/v1/openapi.json': { get: { ...publicRoute, summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
     },
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of ADMIN_API_TOKENS' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of ADMIN_API_TOKENS, or a portal session\'s token (its company\'s webhooks only)' },
+      },
       schemas: {
         WebhookCreate: describe(webhookCreateSchema(), 'input'),
         WebhookUpdate: describe(webhookUpdateSchema(), 'input'),
@@ -143,6 +165,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         WebhookList: describe(z.object({ webhooks: z.array(webhookSchema) }), 'output'),
         SigningSecret: describe(signingSecretSchema, 'output'),
         TestDialResult: describe(testDialResultSchema, 'output'),
+        PortalSessionCreate: describe(portalSessionBodySchema, 'input'),
+        PortalSession: describe(portalSessionAnswerSchema, 'output'),
         Delivery: describe(deliverySchema, 'output'),
         DeliveryPage: describe(z.object({ deliveries: z.array(deliverySchema), nextCursor: z.string().nullable().describe('null on the last page') }), 'output'),
         DeliveryStats: describe(deliveryStatsSchema, 'output'),

@@ -6,6 +6,8 @@ import { createDeliveryLog, createWebhookStore } from '@outboundiq/webhook-store
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { buildApp, type AdminApp } from '../src/app.js';
+import type { AuthFailures } from '../src/auth-failures.js';
+import { createPortalSessions, type PortalSessions } from '../src/portal-sessions.js';
 import { createReadiness, type Readiness } from '../src/routes/health.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -20,6 +22,9 @@ export interface Harness {
   queues: Queue[];
   keys: Keys;
   store: ReturnType<typeof createWebhookStore>;
+  portalSessions: PortalSessions;
+  /** The clock portal sessions expire by (real time plus offsetMs): tests move it on. */
+  clock: { offsetMs: number };
   readiness: Readiness;
   /** Every log line the app wrote, as written. */
   logLines: string[];
@@ -27,8 +32,8 @@ export interface Harness {
 }
 
 /** A real app on the real Redis under a key prefix of its own; `close` deletes every key it made. */
-export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string; shards?: number } = {}): Harness {
-  const prefix = `test-admin-${name}-${process.pid}-${Date.now()}`;
+export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string; shards?: number; prefix?: string; authFailures?: AuthFailures; frameAncestors?: string[] } = {}): Harness {
+  const prefix = options.prefix ?? `test-admin-${name}-${process.pid}-${Date.now()}`;
   const keys = createKeys(prefix, options.shards ?? 1);
   const logLines: string[] = [];
   const logger = createLogger({ name: 'admin-test', level: 'trace' }, { write: (line: string) => void logLines.push(line) });
@@ -38,6 +43,8 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
   const queue = queues[0]!;
   const store = createWebhookStore({ redis, keys, secretBox: new SecretBox(randomBytes(32)) });
   const readiness = createReadiness();
+  const clock = { offsetMs: 0 };
+  const portalSessions = createPortalSessions({ redis, keys, now: () => Date.now() + clock.offsetMs });
   const app = buildApp({
     store,
     redis: options.pingRedis ?? redis,
@@ -47,7 +54,9 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     readiness,
     producer: createDialProducer({ redis, keyPrefix: prefix }),
     ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
-    config: { adminTokens: [...TOKENS], checkHost: options.checkHost, readyPingTimeoutMs: 300 },
+    portalSessions,
+    ...(options.authFailures === undefined ? {} : { authFailures: options.authFailures }),
+    config: { adminTokens: [...TOKENS], checkHost: options.checkHost, readyPingTimeoutMs: 300, publicUrl: 'https://settings.example.com', frameAncestors: options.frameAncestors ?? [] },
   });
   return {
     prefix,
@@ -57,6 +66,8 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     queues,
     keys,
     store,
+    portalSessions,
+    clock,
     readiness,
     logLines,
     async close() {

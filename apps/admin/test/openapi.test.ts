@@ -19,18 +19,20 @@ describe('OpenAPI document', () => {
     );
     expect(ops.sort()).toEqual(
       [
-        'POST /v1/companies/{companySlug}/webhooks 201,400,401,404,409',
-        'GET /v1/companies/{companySlug}/webhooks 200,400,401,404',
-        'GET /v1/companies/{companySlug}/webhooks/{webhookId} 200,400,401,404',
-        'PATCH /v1/companies/{companySlug}/webhooks/{webhookId} 200,400,401,404',
-        'DELETE /v1/companies/{companySlug}/webhooks/{webhookId} 204,400,401,404',
-        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/rotate-secret 200,400,401,404',
-        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/test 202,400,401,404',
-        'GET /v1/companies/{companySlug}/webhooks/{webhookId}/deliveries 200,400,401,404',
-        'GET /v1/companies/{companySlug}/webhooks/{webhookId}/deliveries/{deliveryId} 200,400,401,404',
-        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/deliveries/{deliveryId}/resend 202,400,401,404,409,410',
-        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/resend-failed 202,400,401,404',
-        'GET /v1/companies/{companySlug}/webhooks/{webhookId}/stats 200,400,401,404',
+        'POST /v1/companies/{companySlug}/webhooks 201,400,401,403,404,409,429',
+        'GET /v1/companies/{companySlug}/webhooks 200,400,401,403,404,429',
+        'GET /v1/companies/{companySlug}/webhooks/{webhookId} 200,400,401,403,404,429',
+        'PATCH /v1/companies/{companySlug}/webhooks/{webhookId} 200,400,401,403,404,429',
+        'DELETE /v1/companies/{companySlug}/webhooks/{webhookId} 204,400,401,403,404,429',
+        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/rotate-secret 200,400,401,403,404,429',
+        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/test 202,400,401,403,404,429',
+        'GET /v1/companies/{companySlug}/webhooks/{webhookId}/deliveries 200,400,401,403,404,429',
+        'GET /v1/companies/{companySlug}/webhooks/{webhookId}/deliveries/{deliveryId} 200,400,401,403,404,429',
+        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/deliveries/{deliveryId}/resend 202,400,401,403,404,409,410,429',
+        'POST /v1/companies/{companySlug}/webhooks/{webhookId}/resend-failed 202,400,401,403,404,429',
+        'GET /v1/companies/{companySlug}/webhooks/{webhookId}/stats 200,400,401,403,404,429',
+        'POST /v1/companies/{companySlug}/portal-sessions 201,400,401,403,404,429',
+        'DELETE /v1/companies/{companySlug}/portal-sessions 204,400,401,403,404,429',
         'GET /healthz 200',
         'GET /readyz 200,503',
         'GET /v1/openapi.json 200',
@@ -62,6 +64,13 @@ describe('OpenAPI document', () => {
     const variants = TestDialResult.anyOf.map((v: any) => v.properties);
     expect(variants[0]).toEqual({ enqueued: { type: 'boolean', const: true } });
     expect(variants[1].reason.enum.sort()).toEqual(['no-enabled-webhook', 'webhook-disabled']);
+  });
+
+  it('describes portal sessions: ttlSeconds 60 to 86,400, the answer with its url', () => {
+    const { PortalSessionCreate, PortalSession } = doc.components.schemas;
+    expect(PortalSessionCreate.properties.ttlSeconds).toMatchObject({ type: 'integer', minimum: 60, maximum: 86_400, default: 3_600 });
+    expect(PortalSessionCreate.additionalProperties).toBe(false);
+    expect(PortalSession.required.sort()).toEqual(['expiresAt', 'token', 'url']);
   });
 
   it('marks only health checks and itself as open', () => {

@@ -15,16 +15,25 @@ writeFileSync(join(webRoot, 'secret.txt'), 'not an asset');
 
 let h: Harness;
 let bare: Harness;
+let framed: Harness;
 beforeAll(() => {
   h = createHarness('page', { webRoot });
   bare = createHarness('page-none');
+  framed = createHarness('page-framed', { webRoot, frameAncestors: ['https://app.outboundiq.example', 'https://*.crm.example'] });
 });
 afterAll(async () => {
-  await Promise.all([h.close(), bare.close()]);
+  await Promise.all([h.close(), bare.close(), framed.close()]);
   rmSync(webRoot, { recursive: true, force: true });
 });
 
 describe('the Settings -> Webhooks page', () => {
+  it('may be framed only by PORTAL_FRAME_ANCESTORS', async () => {
+    for (const url of ['/settings/webhooks', '/settings/webhooks/assets/index-abc123.js']) {
+      const res = await framed.app.inject({ method: 'GET', url });
+      expect(res.headers['content-security-policy']).toMatch(/; frame-ancestors https:\/\/app\.outboundiq\.example https:\/\/\*\.crm\.example(;|$)/);
+    }
+  });
+
   it('serves the page without a token (its API calls carry one), locked down by a CSP', async () => {
     for (const url of ['/settings/webhooks', '/settings/webhooks/']) {
       const res = await h.app.inject({ method: 'GET', url });

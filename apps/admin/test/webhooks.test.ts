@@ -23,7 +23,8 @@ describe('webhook routes', () => {
     expect(Object.keys(body).sort()).toEqual(
       ['companySlug', 'createdAt', 'enabled', 'headers', 'id', 'name', 'signingSecret', 'updatedAt', 'url'].sort(),
     );
-    expect(body).toMatchObject({ companySlug: 'acme-create', name: 'CRM', enabled: true, headers: { 'X-Api-Key': 'k-123' } });
+    // Header values are masked in every answer, the create answer included (CONTRACT section 3).
+    expect(body).toMatchObject({ companySlug: 'acme-create', name: 'CRM', enabled: true, headers: { 'X-Api-Key': '••••' } });
     expect(body.id).toMatch(/^wh_[0-9a-f]{24}$/);
     expect(body.signingSecret).toMatch(/^whsec_/);
     expect(res.headers['cache-control']).toBe('no-store');

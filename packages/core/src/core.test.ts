@@ -123,10 +123,10 @@ describe('keys', () => {
   it('puts every key under the prefix, and a company\'s keys under its shard\'s hash tag', () => {
     const keys = createKeys('stack1', 4);
     const shard = keys.shardOfCompany('acme');
-    for (const key of [keys.dials('acme'), keys.webhooks('acme'), keys.deadLetters('acme')]) {
+    for (const key of [keys.dials('acme'), keys.webhooks('acme'), keys.deadLetters('acme'), keys.portalSession('acme', 'ab12'), keys.portalGeneration('acme')]) {
       expect(key).toMatch(new RegExp(`^stack1:\\{${shard.tag}\\}:c:acme:`));
     }
-    for (const key of [shard.enabledCompanies(), shard.ready(), shard.leases(), shard.owners(), shard.bullPrefix(), keys.layout()]) {
+    for (const key of [shard.enabledCompanies(), shard.ready(), shard.leases(), shard.owners(), shard.bullPrefix(), keys.layout(), keys.authFailuresPrefix()]) {
       expect(key.startsWith('stack1:')).toBe(true);
     }
   });

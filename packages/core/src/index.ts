@@ -13,4 +13,5 @@ export * from './config.js';
 export * from './logger.js';
 export * from './redis.js';
 export * from './webhook.js';
+export * from './header-mask.js';
 export * from './net/index.js';

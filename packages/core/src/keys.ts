@@ -8,7 +8,11 @@ import { shardOf, shardTag, assertShards } from './shards.js';
  *   p:layout                    hash     { shards: S, version }: written once, checked by every process
  *   p:{t}:c:<c>:dials           stream   the company's pending dials (one entry = one or more dials)
  *   p:{t}:c:<c>:dead            stream   entries the batcher could not use (poison), for operators
- *   p:{t}:c:<c>:webhooks        hash     webhook id -> webhook record (secret sealed)
+ *   p:{t}:c:<c>:webhooks        hash     webhook id -> webhook record (secret and header values sealed)
+ *   p:{t}:c:<c>:portal:<h>      string   a portal session: h = SHA-256 hex of its token, value = the
+ *                                        company's portal generation at creation; expires with the session
+ *   p:{t}:c:<c>:portal-gen      string   the company's portal generation (absent = 0): revoking every
+ *                                        session of the company at once is one INCR
  *   p:{t}:companies:enabled     set      the shard's companies with at least one enabled webhook
  *   p:{t}:sched:ready           zset     company -> ms since which it has dials waiting for a batcher
  *   p:{t}:sched:leases          zset     company -> ms at which a batcher's claim on it runs out
@@ -18,6 +22,8 @@ import { shardOf, shardTag, assertShards } from './shards.js';
  *                                        after the first call (webhook-producer's publish script)
  *   p:{t}:bull:deliveries:...   BullMQ   the shard's delivery queue (BullMQ's prefix `p:{t}:bull`)
  *   p:sched:wake                channel  (pub/sub, not a key) "shard k has a company newly ready"
+ *   p:auth-fail:<address>       string   failed sign-ins from one client address (rate-limiter-flexible's
+ *                                        counter, any slot: one key per command); expires by itself
  * The delivery log of webhook `w` of company `c` (CONTRACT 3.1), in the company's slot like its webhooks:
  *   p:{t}:c:<c>:w:<w>:log               zset  deliveryId -> ms of its latest outcome (the latest N of any status)
  *   p:{t}:c:<c>:w:<w>:log:failed        zset  deliveryId -> ms, the latest N failed ones
@@ -55,6 +61,12 @@ export interface Keys {
   dials(companySlug: string): string;
   deadLetters(companySlug: string): string;
   webhooks(companySlug: string): string;
+  /** A portal session of the company, by the SHA-256 hex of its token. */
+  portalSession(companySlug: string, tokenHash: string): string;
+  /** The company's portal generation: sessions made under an older one are revoked. */
+  portalGeneration(companySlug: string): string;
+  /** rate-limiter-flexible's `keyPrefix` for failed sign-ins; it appends `:<address>`. */
+  authFailuresPrefix(): string;
   /** The delivery log of one webhook (all in the company's slot). */
   deliveryLog(companySlug: string, webhookId: string): DeliveryLogKeys;
   /** Where S and the layout version are stored. */
@@ -114,6 +126,9 @@ export function createKeys(prefix: string = DEFAULT_KEY_PREFIX, shards = 1): Key
     dials: (c) => company(c, 'dials'),
     deadLetters: (c) => company(c, 'dead'),
     webhooks: (c) => company(c, 'webhooks'),
+    portalSession: (c, tokenHash) => company(c, `portal:${tokenHash}`),
+    portalGeneration: (c) => company(c, 'portal-gen'),
+    authFailuresPrefix: () => `${prefix}:auth-fail`,
     deliveryLog: (c, w) => {
       const base = company(c, `w:${w}`);
       return {

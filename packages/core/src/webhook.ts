@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isMaskedHeaderValue } from './header-mask.js';
 import { MAX_CUSTOM_HEADERS, MAX_HEADER_VALUE_LENGTH, MAX_URL_LENGTH } from './limits.js';
 
 export { MAX_CUSTOM_HEADERS, MAX_HEADER_VALUE_LENGTH, MAX_URL_LENGTH, MAX_WEBHOOKS_PER_COMPANY } from './limits.js';
@@ -73,6 +74,9 @@ function headerProblem(name: string, value: string, seen: Set<string>): string |
   const lower = name.toLowerCase();
   if (seen.has(lower)) return 'header name is given twice (names are case-insensitive)';
   seen.add(lower);
+  // A masked form (what answers show) stands for the stored value of this name: the store resolves
+  // it, or refuses it naming the header when there is none (CONTRACT section 3).
+  if (isMaskedHeaderValue(value)) return null;
   if (/[\r\n\0]/.test(value)) return 'header value must not contain CR, LF or NUL';
   // What Node's http client refuses to send (ERR_INVALID_CHAR): such a webhook could never be delivered.
   if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) return 'header value must not contain control characters or characters above U+00FF';

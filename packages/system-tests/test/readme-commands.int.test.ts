@@ -37,6 +37,10 @@ const TABLE: Record<string, Entry> = {
     how: 'with --listTests appended: jest accepts the options and they select test/browser/*.browser.test.ts; those tests run in this same pnpm test',
   },
   'bash .ci/run': { listed: 'CI itself: the run this check is part of' },
+  [`curl -sS -X POST http://localhost:3000/v1/companies/acme/portal-sessions -H "Authorization: Bearer $ADMIN_API_TOKEN" -H 'Content-Type: application/json' -d '{"ttlSeconds": 3600}'`]: {
+    by: 'packages/system-tests/test/portal-readme.int.test.ts',
+    how: 'as written against the built admin app on its own port: a token, its url on PUBLIC_URL and its expiry; the token then lists acme\'s webhooks',
+  },
   'kubectl kustomize': { by: 'packages/infra-tests/test/readme-commands.int.test.ts', how: 'prose naming the tool; the infra README check renders every overlay with it' },
   'pnpm soak -- --companies 20 --minutes 10': {
     test: 'pnpm soak',

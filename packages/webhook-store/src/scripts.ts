@@ -23,12 +23,16 @@ return 1
 `;
 
 /**
- * ARGV[2] id, ARGV[3] JSON object of fields to set. Merged inside Redis so a rotation and an edit
- * racing each other both land. Returns the new record JSON, or false when there is no such webhook.
+ * ARGV[2] id, ARGV[3] JSON object of fields to set, ARGV[4] the record as the caller read it, or ''.
+ * Merged inside Redis so a rotation and an edit racing each other both land. Fields computed from
+ * what was stored (a masked header value kept, clear headers sealed) apply only if the record is
+ * still the one read: otherwise 'stale', and the caller reads again. Returns the new record JSON,
+ * or false when there is no such webhook.
  */
 export const PATCH_SCRIPT = `${SYNC_ENABLED}
 local raw = redis.call('HGET', KEYS[1], ARGV[2])
 if not raw then return false end
+if ARGV[4] ~= '' and raw ~= ARGV[4] then return 'stale' end
 local record = cjson.decode(raw)
 for field, value in pairs(cjson.decode(ARGV[3])) do record[field] = value end
 local encoded = cjson.encode(record)

@@ -11,6 +11,7 @@ import {
   type WebhookCreate,
   type WebhookUpdate,
 } from '@outboundiq/core';
+import { maskedHeaders, openHeaders, resolveHeaders, sealedForm, type RecordHeaders } from './headers.js';
 import { CREATE_SCRIPT, DELETE_SCRIPT, PATCH_SCRIPT } from './scripts.js';
 
 /** A 4th webhook for a company. */
@@ -20,12 +21,21 @@ export class WebhookLimitError extends OiqError {
   }
 }
 
-/** What Redis holds for a webhook: the API view plus the sealed secret, never the secret itself. */
-interface WebhookRecord extends Webhook {
+/**
+ * What Redis holds for a webhook: the API view (header values masked) plus the sealed secret and
+ * header values, never either in clear (headers.ts: records written before values were sealed).
+ */
+interface WebhookRecord extends Webhook, RecordHeaders {
   sealedSecret: string;
 }
 
-/** A webhook with its signing secret in clear, for the one moment the sender signs with it. */
+/** Tries of a write that depends on what was read, against writes racing it (PATCH_SCRIPT's 'stale'). */
+const MAX_STALE_RETRIES = 25;
+
+/**
+ * A webhook with its signing secret and header values in clear, for the one moment the sender
+ * signs and sends.
+ */
 export interface WebhookWithSecret {
   webhook: Webhook;
   signingSecret: string;
@@ -40,7 +50,7 @@ export interface WebhookStoreDeps {
 
 type StoreClient = RedisClient & {
   oiqWebhookCreate(hash: string, enabled: string, company: string, id: string, record: string, limit: number): Promise<number>;
-  oiqWebhookPatch(hash: string, enabled: string, company: string, id: string, fields: string): Promise<string | null>;
+  oiqWebhookPatch(hash: string, enabled: string, company: string, id: string, fields: string, expected: string): Promise<string | null>;
   oiqWebhookDelete(hash: string, enabled: string, company: string, id: string): Promise<number>;
 };
 
@@ -68,9 +78,19 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
     return layoutStored;
   };
 
-  const patch = async (company: string, id: string, fields: Partial<WebhookRecord>): Promise<WebhookRecord | null> => {
-    const raw = await redis.oiqWebhookPatch(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id, JSON.stringify(fields));
-    return raw === null ? null : (JSON.parse(raw) as WebhookRecord);
+  /**
+   * Writes fields computed from the stored record (headers resolved or sealed), retrying when
+   * another write landed in between, so that nothing computed from an old read overwrites it.
+   */
+  const patch = async (company: string, id: string, change: (record: WebhookRecord) => Partial<WebhookRecord>): Promise<WebhookRecord | null> => {
+    for (let attempt = 0; attempt < MAX_STALE_RETRIES; attempt++) {
+      const read = await redis.hget(keys.webhooks(company), id);
+      if (read === null) return null;
+      const fields = change(JSON.parse(read) as WebhookRecord);
+      const raw = await redis.oiqWebhookPatch(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id, JSON.stringify(fields), read);
+      if (raw !== 'stale') return raw === null ? null : (JSON.parse(raw) as WebhookRecord);
+    }
+    throw new OiqError(`webhook ${id} kept changing while it was being written; try again`);
   };
 
   const getRecord = async (company: string, id: string): Promise<WebhookRecord | null> => {
@@ -90,7 +110,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
         companySlug: company,
         name: input.name,
         url: input.url,
-        headers: input.headers,
+        ...resolveHeaders(secretBox, id, input.headers, null),
         enabled: input.enabled,
         createdAt: at,
         updatedAt: at,
@@ -116,20 +136,24 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
       return record && toWebhook(record);
     },
 
+    /** `headers` replaces the set; a masked value sent back keeps the stored one (HeaderValueError otherwise). */
     async update(company: string, id: string, change: WebhookUpdate): Promise<Webhook | null> {
-      const fields: Partial<WebhookRecord> = { updatedAt: now().toISOString() };
-      if (change.name !== undefined) fields.name = change.name;
-      if (change.url !== undefined) fields.url = change.url;
-      if (change.headers !== undefined) fields.headers = change.headers;
-      if (change.enabled !== undefined) fields.enabled = change.enabled;
-      const record = await patch(company, id, fields);
+      const record = await patch(company, id, (stored) => {
+        const fields: Partial<WebhookRecord> = { updatedAt: now().toISOString(), ...sealedForm(secretBox, id, stored) };
+        if (change.name !== undefined) fields.name = change.name;
+        if (change.url !== undefined) fields.url = change.url;
+        if (change.headers !== undefined) Object.assign(fields, resolveHeaders(secretBox, id, change.headers, stored));
+        if (change.enabled !== undefined) fields.enabled = change.enabled;
+        return fields;
+      });
       return record && toWebhook(record);
     },
 
     /** A new secret; the old one signs nothing from the moment this resolves. */
     async rotateSecret(company: string, id: string): Promise<string | null> {
       const signingSecret = generateSigningSecret();
-      const record = await patch(company, id, { sealedSecret: secretBox.seal(signingSecret, id), updatedAt: now().toISOString() });
+      const sealedSecret = secretBox.seal(signingSecret, id);
+      const record = await patch(company, id, (stored) => ({ ...sealedForm(secretBox, id, stored), sealedSecret, updatedAt: now().toISOString() }));
       return record === null ? null : signingSecret;
     },
 
@@ -137,11 +161,17 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
       return (await redis.oiqWebhookDelete(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id)) === 1;
     },
 
-    /** For the sender, at send time: the webhook and its secret, or null if it is gone. */
+    /**
+     * For the sender, at send time: the webhook with its header values in clear, and its secret;
+     * null if it is gone. Nothing else opens a sealed value.
+     */
     async loadForDelivery(company: string, id: string): Promise<WebhookWithSecret | null> {
       const record = await getRecord(company, id);
       if (record === null) return null;
-      return { webhook: toWebhook(record), signingSecret: secretBox.open(record.sealedSecret, record.id) };
+      return {
+        webhook: { ...toWebhook(record), headers: openHeaders(secretBox, record.id, record) },
+        signingSecret: secretBox.open(record.sealedSecret, record.id),
+      };
     },
   };
 }
@@ -161,7 +191,7 @@ function toWebhook(record: WebhookRecord): Webhook {
     companySlug: record.companySlug,
     name: record.name,
     url: record.url,
-    headers: record.headers,
+    headers: maskedHeaders(record),
     enabled: record.enabled,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

@@ -8,6 +8,8 @@ export const SETTINGS_PAGE_PATH = '/settings/webhooks';
 export interface SettingsPageOptions {
   /** The built page (apps/admin/dist/web): index.html and assets/. */
   webRoot: string;
+  /** PORTAL_FRAME_ANCESTORS: origins that may frame the page; none by default. */
+  frameAncestors?: readonly string[];
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -18,17 +20,19 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-// Everything the page loads is its own bundle; its only requests are to this origin's API.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+// Everything the page loads is its own bundle; its only requests are to this origin's API. Who
+// may frame it is PORTAL_FRAME_ANCESTORS (outboundIQ's app), nobody by default.
+const contentSecurityPolicy = (frameAncestors: readonly string[]) =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${frameAncestors.length === 0 ? "'none'" : frameAncestors.join(' ')}`,
+  ].join('; ');
 
 interface Asset {
   body: Buffer;
@@ -37,15 +41,16 @@ interface Asset {
 
 /**
  * The Settings -> Webhooks page. Its files are public: they hold no data, and every API call the
- * page makes carries the admin token the user types in. The bundle is a few tens of KB, so it is
+ * page makes carries the admin token the user types in, or the portal session of its link. The bundle is a few tens of KB, so it is
  * read once, here; a name not in it is a 404, which also rules out path traversal.
  */
-export const settingsPageRoutes: FastifyPluginAsync<SettingsPageOptions> = async (app, { webRoot }) => {
+export const settingsPageRoutes: FastifyPluginAsync<SettingsPageOptions> = async (app, { webRoot, frameAncestors = [] }) => {
+  const policy = contentSecurityPolicy(frameAncestors);
   const index = await readFile(join(webRoot, 'index.html')).catch(() => null);
   const assets = await loadAssets(join(webRoot, 'assets'));
   const secure = (reply: FastifyReply) =>
     reply
-      .header('content-security-policy', CONTENT_SECURITY_POLICY)
+      .header('content-security-policy', policy)
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer');
 

@@ -62,6 +62,8 @@ export function createApi(company: string, token: string) {
     list: async () => (await call<{ webhooks: Webhook[] }>('GET', '')).webhooks,
     create: (input: WebhookInput) => call<Webhook & { signingSecret: string }>('POST', '', input),
     setEnabled: (id: string, enabled: boolean) => call<Webhook>('PATCH', one(id), { enabled }),
+    /** The whole set; a value sent back as the masked form it was shown keeps the stored one. */
+    setHeaders: (id: string, headers: Record<string, string>) => call<Webhook>('PATCH', one(id), { headers }),
     rotateSecret: async (id: string) => (await call<{ signingSecret: string }>('POST', `${one(id)}/rotate-secret`)).signingSecret,
     remove: (id: string) => call<undefined>('DELETE', one(id)),
     sendTestDial: (id: string) => call<TestDialResult>('POST', `${one(id)}/test`),

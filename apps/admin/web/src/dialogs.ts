@@ -31,7 +31,7 @@ interface OpenOptions {
   returnFocus?: HTMLElement;
 }
 
-function openModal(options: OpenOptions): { close(): void } {
+export function openModal(options: OpenOptions): { close(): void } {
   const titleId = uid('dialog-title');
   const panel = h(
     'div',

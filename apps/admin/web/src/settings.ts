@@ -3,6 +3,7 @@ import { ApiFailure, createApi, type Webhook } from './api.js';
 import { createWebhookForm } from './create-form.js';
 import { deliveriesPanel } from './deliveries-panel.js';
 import { confirmDialog, secretDialog } from './dialogs.js';
+import { headerValuesDialog } from './header-dialog.js';
 import { h, uid } from './dom.js';
 import { editForm } from './edit-form.js';
 import type { Session } from './session.js';
@@ -21,7 +22,9 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
     status.textContent = message;
   };
   const complain = (err: unknown) => {
-    if (err instanceof ApiFailure && err.status === 401) return onSignOut('Your admin token is no longer accepted: sign in again.');
+    if (err instanceof ApiFailure && err.status === 401) {
+      return onSignOut(session.kind === 'portal' ? 'Your session has expired.' : 'Your admin token is no longer accepted: sign in again.');
+    }
     status.textContent = '';
     alert.textContent = err instanceof Error ? err.message : 'Something went wrong.';
     if (err instanceof ApiFailure && err.status === 404) void reload();
@@ -65,6 +68,16 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
         })
         .catch(complain)
         .finally(() => (button.disabled = false));
+    },
+    async replaceHeaderValues(webhook) {
+      const updated = await headerValuesDialog(webhook, (headers) => api.setHeaders(webhook.id, headers)).catch((err: unknown) => {
+        complain(err);
+        return null;
+      });
+      if (updated === null) return;
+      Object.assign(webhook, updated);
+      render();
+      say(`The header values of “${updated.name}” were saved.`);
     },
     async rotate(webhook) {
       const sure = await confirmDialog({

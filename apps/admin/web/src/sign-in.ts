@@ -34,7 +34,7 @@ export function signInView(onSignedIn: (session: Session, webhooks: Webhook[]) =
     slugError.textContent = '';
     tokenError.textContent = '';
     formError.textContent = '';
-    const session = { company: slug.value.trim(), token: token.value.trim() };
+    const session: Session = { company: slug.value.trim(), token: token.value.trim(), kind: 'admin' };
     if (session.company === '') return fail(slug, slugError, 'Enter the company slug.');
     if (session.token === '') return fail(token, tokenError, 'Enter an admin token.');
     submit.disabled = true;
@@ -62,5 +62,20 @@ export function signInView(onSignedIn: (session: Session, webhooks: Webhook[]) =
     h('p', { class: 'breadcrumb' }, 'Settings › Webhooks'),
     h('h1', { id: titleId, tabindex: '-1' }, 'Sign in to manage webhooks'),
     form,
+  );
+}
+
+/**
+ * What a customer sees when their portal session is over (expired, revoked, signed out, or a link
+ * that is not valid): no token field, since they have no token; they come back through outboundIQ.
+ */
+export function sessionEndedView(message: string): HTMLElement {
+  const titleId = uid('title');
+  return h(
+    'main',
+    { class: 'page', 'aria-labelledby': titleId },
+    h('p', { class: 'breadcrumb' }, 'Settings › Webhooks'),
+    h('h1', { id: titleId, tabindex: '-1' }, 'Your session has ended'),
+    h('div', { class: 'panel', role: 'alert' }, h('p', {}, message), h('p', {}, 'To manage your webhooks, reopen Settings › Webhooks from outboundIQ.')),
   );
 }

@@ -6,6 +6,7 @@ export interface CardActions {
   sendTest(webhook: Webhook, button: HTMLButtonElement): void;
   rotate(webhook: Webhook, button: HTMLButtonElement): void;
   remove(webhook: Webhook, button: HTMLButtonElement): void;
+  replaceHeaderValues(webhook: Webhook, button: HTMLButtonElement): void;
   /** Edit name, URL and headers in place (edit-form.ts). */
   edit?(webhook: Webhook, button: HTMLButtonElement): void;
 }
@@ -56,7 +57,15 @@ export function webhookCard(webhook: Webhook, actions: CardActions, extras: Node
       h('dt', {}, 'Created'),
       h('dd', {}, h('time', { datetime: webhook.createdAt }, formatTime(webhook.createdAt))),
     ),
-    h('div', { class: 'card__actions' }, editButton(webhook, actions, titleId), button('Send a test dial', 'sendTest'), button('Rotate signing secret', 'rotate'), button('Delete', 'remove', 'button--danger')),
+    h(
+      'div',
+      { class: 'card__actions' },
+      editButton(webhook, actions, titleId),
+      button('Send a test dial', 'sendTest'),
+      headerNames.length > 0 && button('Replace header values', 'replaceHeaderValues'),
+      button('Rotate signing secret', 'rotate'),
+      button('Delete', 'remove', 'button--danger'),
+    ),
     ...extras,
   );
 }

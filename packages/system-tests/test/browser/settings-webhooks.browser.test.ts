@@ -112,10 +112,12 @@ it('creates a webhook and shows its secret once, in a dialog that asks before it
   expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('CRM');
 
   const [created] = await webhooks();
-  expect(created).toMatchObject({ name: 'CRM', enabled: true, headers: { 'X-Api-Key': 'k-123' } });
+  // Header values are masked in every answer and on the page (CONTRACT section 3); the sender gets k-123.
+  expect(created).toMatchObject({ name: 'CRM', enabled: true, headers: { 'X-Api-Key': '••••' } });
   const item = card('CRM');
   expect(await item.textContent()).toContain('https://hooks.example.com/outboundiq');
-  expect(await item.textContent()).toContain('X-Api-Key: k-123');
+  expect(await item.textContent()).toContain('X-Api-Key: ••••');
+  expect(await page.content()).not.toContain('k-123');
   expect(await item.locator('time').getAttribute('datetime')).toBe((created as unknown as { createdAt: string }).createdAt);
   expect(await item.getByRole('switch', { name: 'Enabled' }).getAttribute('aria-checked')).toBe('true');
   await browser.screenshot('created');
