@@ -72,7 +72,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
     queueDepth: deps.queueDepth,
     thresholdJobs: config.backpressureJobs,
     waitMs: config.backpressureWaitMs,
-    sampleEveryMs: 250,
+    sampleEveryMs: 100,
     logger,
     // The shards' next checks were timed with the long wait; with the usual one work may be due now.
     onChange: (behind) => {
@@ -85,7 +85,8 @@ export function createBatcher(deps: BatcherDeps): Batcher {
     if (claims.length === 0) return;
     for (const claim of claims) held.add(claim.companySlug);
     const work = processRound(deps, shard, claims)
-      .then((outcomes) => {
+      .then(({ outcomes, jobs }) => {
+        backpressure.added(jobs);
         // Dials arrived while a company was held, so it may be due already; a wake message comes
         // only when it is its shard's only ready company.
         if ([...outcomes.values()].includes('ready-again')) clock.wake(shard, Date.now());

@@ -15,9 +15,9 @@ const shape = {
    */
   BATCHER_IDLE_CHECK_MS: envInt(10, 60_000).default(1_000),
   /** Waiting delivery jobs above which the senders count as behind... */
-  BATCHER_BACKPRESSURE_JOBS: envInt(1, 10_000_000).default(2_000),
+  BATCHER_BACKPRESSURE_JOBS: envInt(1, 10_000_000).default(200),
   /** ...and companies then wait this long for batch-mates, so jobs stay few and full. */
-  BATCHER_BACKPRESSURE_WAIT_MS: envInt(0, 60_000).default(1_000),
+  BATCHER_BACKPRESSURE_WAIT_MS: envInt(0, 60_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
   /**
    * Test only (refused with NODE_ENV=production, as every `*_FAILPOINT_*` is): each pass waits this

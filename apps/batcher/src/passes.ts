@@ -30,6 +30,13 @@ export interface PassDeps {
   onBatch?: (batch: { dials: number; webhooks: number }) => void;
 }
 
+export interface RoundResult {
+  /** Each company's release outcome: undefined when its claim was lost or the round failed. */
+  outcomes: Map<string, ReleaseOutcome | undefined>;
+  /** Delivery jobs the round added (0 when it failed before adding). */
+  jobs: number;
+}
+
 /**
  * One round over the companies of one claim call (all of one shard): one read call for all of them,
  * their batches packed company by company, every delivery job in one `addBulk` to the shard's queue
@@ -39,10 +46,11 @@ export interface PassDeps {
  * Resolves to each company's release outcome (undefined when the claim was lost or the round failed:
  * then the claims are kept to run out, and the next claim recovers the pending entries); never rejects.
  */
-export async function processRound(deps: PassDeps, shard: number, claims: readonly Claim[]): Promise<Map<string, ReleaseOutcome | undefined>> {
+export async function processRound(deps: PassDeps, shard: number, claims: readonly Claim[]): Promise<RoundResult> {
   const { scheduler, reader, logger, config, keys } = deps;
   const outcomes = new Map<string, ReleaseOutcome | undefined>();
   let working: string[] = [];
+  let added = 0;
   try {
     const reads = await reader.readRound(shard, claims.map((c) => ({ companySlug: c.companySlug, recover: c.kind === 'recover' })), config.readCount);
     const jobs: { name: string; data: DeliveryJob; opts: JobsOptions }[] = [];
@@ -82,6 +90,7 @@ export async function processRound(deps: PassDeps, shard: number, claims: readon
     const queue = deps.queues[shard];
     if (queue === undefined) throw new Error(`no delivery queue for shard ${shard} of ${keys.shards}`);
     if (jobs.length > 0) await queue.addBulk(jobs);
+    added = jobs.length;
     if (config.failpointPauseBeforeAckMs !== undefined && acks.length > 0) {
       // The window a crash must not lose anything in: jobs added, entries still pending.
       for (const a of acks) {
@@ -96,7 +105,7 @@ export async function processRound(deps: PassDeps, shard: number, claims: readon
     acks.forEach((a, i) => outcomes.set(a.companySlug, released[i]));
     working = [];
     for (const batch of flushed) deps.onBatch?.(batch);
-    return outcomes;
+    return { outcomes, jobs: added };
   } catch (err) {
     const failed = working.length > 0 ? working : claims.map((c) => c.companySlug);
     logger.error({ err, shard, companies: failed.length }, 'batching a round of companies failed; their pending dials will be recovered');
@@ -108,6 +117,6 @@ export async function processRound(deps: PassDeps, shard: number, claims: readon
         });
       }),
     );
-    return outcomes;
+    return { outcomes, jobs: added };
   }
 }

@@ -86,6 +86,8 @@ export async function startBenchPipeline(ctx: BenchContext, shape: PipelineShape
 
 export interface ThroughputRow extends PipelineShape {
   dials: number;
+  /** The closed loop's window: most dials published and not yet received. */
+  window?: number;
   seconds: number;
   dialsPerSecond: number;
   httpPerSecond: number;
@@ -103,8 +105,14 @@ export interface ThroughputSizes {
   dials: number;
   /** Dials published per publishMany call, spread round-robin over the companies. */
   chunk: number;
-  /** Most dials published but not yet received: the backlog the pipeline works under. */
+  /** Most dials published but not yet received: the backlog the pipeline works under... */
   window: number;
+  /**
+   * ...and at least this many per company: a saturated pipeline's backlog is spread over its
+   * companies, and a batch holds one company's dials, so with a window under 100 per company no
+   * batch could ever be full, however the batcher works.
+   */
+  windowPerCompany?: number;
 }
 
 /**
@@ -127,10 +135,11 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
   let cpu: CpuSample = { share: {}, seconds: {} };
   let rss: Record<string, number | null> = {};
   let masters: MasterSample[] | undefined;
+  const window = Math.max(sizes.window, shape.companies * (sizes.windowPerCompany ?? 0));
   try {
     const lane = async () => {
       while (published < sizes.dials) {
-        if (published - delivered() >= sizes.window) {
+        if (published - delivered() >= window) {
           await receiver.nextProgress();
           continue;
         }
@@ -152,6 +161,7 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
   return {
     ...shape,
     dials: sizes.dials,
+    window,
     seconds: round(seconds, 3),
     dialsPerSecond: round(sizes.dials / seconds),
     httpPerSecond: round(stats.requests / seconds),

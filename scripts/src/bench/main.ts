@@ -110,7 +110,7 @@ try {
       const label = `${shape.batchers}+${shape.senders} ${shape.companies}co ${shape.webhooksPerCompany}wh`;
       if (options.scenario && !label.includes(options.scenario)) continue;
       log(`section 2: end to end, ${label}`);
-      const row: ThroughputRow = await benchThroughput(ctx, shape, { dials: options.e2eDials, chunk: options.chunk, window: options.window }, 'bench-e2e');
+      const row: ThroughputRow = await benchThroughput(ctx, shape, { dials: options.e2eDials, chunk: options.chunk, window: options.window, windowPerCompany: options.windowPerCompany }, 'bench-e2e');
       notePeak(row.peakRssMiB);
       results.endToEnd.push(row);
     }
@@ -138,7 +138,7 @@ try {
     results.cluster = await benchCluster(
       ctx,
       {
-        dials: options.clusterDials, chunk: options.chunk, window: options.window, companies: options.manyCompanies,
+        dials: options.clusterDials, chunk: options.chunk, window: options.window, windowPerCompany: options.windowPerCompany, companies: options.manyCompanies,
         rounds: options.clusterRounds, masters: options.clusterMasters, shards: options.clusterShards,
       },
       log,

@@ -15,6 +15,7 @@ export interface BenchOptions {
   e2eDials: number;
   chunk: number;
   window: number;
+  windowPerCompany: number;
   lightRate: number;
   lightSeconds: number;
   lightCompanies: number;
@@ -37,6 +38,7 @@ const FULL = {
   'e2e-dials': 150_000,
   chunk: 1_000,
   window: 20_000,
+  'window-per-company': 100,
   'light-rate': 200,
   'light-seconds': 10,
   'light-companies': 200,
@@ -57,6 +59,7 @@ const SMOKE: typeof FULL = {
   'e2e-dials': 2_000,
   chunk: 200,
   window: 1_000,
+  'window-per-company': 100,
   'light-rate': 100,
   'light-seconds': 1,
   'light-companies': 20,
@@ -125,6 +128,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     e2eDials: num('e2e-dials'),
     chunk: num('chunk'),
     window: num('window'),
+    windowPerCompany: num('window-per-company'),
     lightRate: num('light-rate'),
     lightSeconds: num('light-seconds'),
     lightCompanies: num('light-companies'),
