@@ -5,7 +5,7 @@ const shape = {
   PORT: envInt(0, 65535).default(3001),
   BATCH_MAX_DIALS: envInt(1, DELIVERY_DEFAULTS.maxDialsPerBatch).default(DELIVERY_DEFAULTS.maxDialsPerBatch),
   BATCH_MAX_WAIT_MS: envInt(0, 10_000).default(10),
-  BATCHER_CONCURRENCY: envInt(1, 1_000).default(32),
+  BATCHER_CONCURRENCY: envInt(1, 10_000).default(256),
   BATCHER_READ_COUNT: envInt(1, 1_000).default(100),
   BATCHER_LEASE_MS: envInt(500, 300_000).default(5_000),
   /**
