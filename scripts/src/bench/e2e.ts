@@ -1,4 +1,4 @@
-import { createKeys, secretBoxFromEnv } from '@outboundiq/core';
+import { QUEUE_NAMES, createKeys, secretBoxFromEnv, type Keys, type RedisClient } from '@outboundiq/core';
 import { createDialProducer, type DialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import type { Redis } from 'ioredis';
@@ -150,7 +150,10 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
       }
     };
     await Promise.all([lane(), lane()]);
-    await receiver.waitForDials(sizes.dials * shape.webhooksPerCompany);
+    await receiver.waitForDials(sizes.dials * shape.webhooksPerCompany).catch(async (err: unknown) => {
+      // Where the missing dials are: still with the batcher (ready or leased companies) or in the queues.
+      throw new Error(`${(err as Error).message}; ${await pipelineState(backend.client, createKeys(prefix, backend.shards)).catch((e: unknown) => `state unreadable: ${String(e)}`)}`);
+    });
   } finally {
     cpu = await meter();
     masters = await perMaster?.();
@@ -172,6 +175,24 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
     peakRssMiB: rss,
     ...(masters ? { masters } : {}),
   };
+}
+
+/** What is left in the pipeline, summed over the shards: for the message of a run that stalled. */
+async function pipelineState(client: RedisClient, keys: Keys): Promise<string> {
+  const sum = { ready: 0, leased: 0, waiting: 0, active: 0, delayed: 0, failed: 0 };
+  for (const shard of keys.allShards()) {
+    const q = `${shard.bullPrefix()}:${QUEUE_NAMES.deliveries}`;
+    const [ready, leased, waiting, active, delayed, failed] = await Promise.all([
+      client.zcard(shard.ready()), client.zcard(shard.leases()), client.llen(`${q}:wait`), client.llen(`${q}:active`), client.zcard(`${q}:delayed`), client.zcard(`${q}:failed`),
+    ]);
+    sum.ready += ready;
+    sum.leased += leased;
+    sum.waiting += waiting;
+    sum.active += active;
+    sum.delayed += delayed;
+    sum.failed += failed;
+  }
+  return `companies ready ${sum.ready}, leased ${sum.leased}; delivery jobs waiting ${sum.waiting}, active ${sum.active}, delayed ${sum.delayed}, failed ${sum.failed}`;
 }
 
 export interface LightLoadRow {
