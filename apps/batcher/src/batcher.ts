@@ -24,6 +24,8 @@ export interface BatcherDeps extends PassDeps {
   config: BatcherConfig;
   /** Delivery jobs waiting for a sender, over every shard's queue (BullMQ's wait lists). */
   queueDepth: () => Promise<number>;
+  /** Memory pressure (runtime's watchMemoryPressure): above the soft limit, one company at a time. */
+  memory?: { cap(concurrency: number): number };
 }
 
 export interface Batcher {
@@ -56,7 +58,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
   let reserved = 0;
   let stopping = false;
   let loop: Promise<void> | undefined;
-  const free = () => config.concurrency - inRounds - reserved;
+  const free = () => (deps.memory?.cap(config.concurrency) ?? config.concurrency) - inRounds - reserved;
   // The most one claim call may ask for: the shard's part of the process's concurrency. A call
   // reserves its limit until it answers, and one to a master that just died answers only after the
   // failover; asked for every free slot (its shard due alone, woken or re-checked), it would leave
@@ -80,13 +82,15 @@ export function createBatcher(deps: BatcherDeps): Batcher {
     },
   });
 
+  // A round's jobs count against the senders' backlog as soon as they are added, so the rounds in
+  // flight stop claiming before they bury the senders in small jobs.
+  const roundDeps: PassDeps = { ...deps, onJobsAdded: (jobs) => backpressure.added(jobs) };
   // One round per claim call: its companies are read, batched, added and released together.
   const runRound = (shard: number, claims: readonly Claim[]) => {
     if (claims.length === 0) return;
     for (const claim of claims) held.add(claim.companySlug);
-    const work = processRound(deps, shard, claims)
-      .then(({ outcomes, jobs }) => {
-        backpressure.added(jobs);
+    const work = processRound(roundDeps, shard, claims)
+      .then(({ outcomes }) => {
         // Dials arrived while a company was held, so it may be due already; a wake message comes
         // only when it is its shard's only ready company.
         if ([...outcomes.values()].includes('ready-again')) clock.wake(shard, Date.now());

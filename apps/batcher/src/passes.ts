@@ -28,6 +28,10 @@ export interface PassDeps {
   jobOptions: JobsOptions;
   /** Observes each flushed batch (metrics). */
   onBatch?: (batch: { dials: number; webhooks: number }) => void;
+  /** Counts the poison entries each pass dead-lettered (metrics). */
+  onPoison?: (count: number) => void;
+  /** A round's jobs are in the queue (before it acknowledges): backpressure counts them at once. */
+  onJobsAdded?: (jobs: number) => void;
 }
 
 export interface RoundResult {
@@ -91,6 +95,7 @@ export async function processRound(deps: PassDeps, shard: number, claims: readon
     if (queue === undefined) throw new Error(`no delivery queue for shard ${shard} of ${keys.shards}`);
     if (jobs.length > 0) await queue.addBulk(jobs);
     added = jobs.length;
+    deps.onJobsAdded?.(added);
     if (config.failpointPauseBeforeAckMs !== undefined && acks.length > 0) {
       // The window a crash must not lose anything in: jobs added, entries still pending.
       for (const a of acks) {
@@ -105,6 +110,8 @@ export async function processRound(deps: PassDeps, shard: number, claims: readon
     acks.forEach((a, i) => outcomes.set(a.companySlug, released[i]));
     working = [];
     for (const batch of flushed) deps.onBatch?.(batch);
+    const poisoned = acks.reduce((sum, a) => sum + a.poison.length, 0);
+    if (poisoned > 0) deps.onPoison?.(poisoned);
     return { outcomes, jobs: added };
   } catch (err) {
     const failed = working.length > 0 ? working : claims.map((c) => c.companySlug);

@@ -15,6 +15,7 @@ import { benchRedisMemory } from './memory.js';
 import { benchNaive } from './naive.js';
 import { USAGE, parseOptions } from './options.js';
 import { UsageError, commandLine, exitWithError } from '../cli.js';
+import { printGoals } from './goals.js';
 import { peakRssMiB, redisPid } from './procs.js';
 import { benchProducer } from './producer-bench.js';
 import { startBenchReceiver } from './receiver.js';
@@ -29,6 +30,7 @@ if (options.report) {
     exitWithError('pnpm bench', new UsageError(`--report: cannot read ${options.report}: ${(err as Error).message}`));
   }
   printReport(earlier);
+  printGoals(earlier);
   process.exit(0);
 }
 try {
@@ -158,6 +160,7 @@ try {
 
 results.machine.loadAverage.atEnd = loadavg()[0]!;
 printReport(results);
+printGoals(results);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nresults written to ${out}`);

@@ -4,7 +4,6 @@ import type { HttpRow } from './http-ceiling.js';
 import type { MemoryRow } from './memory.js';
 import type { NaiveRow } from './naive.js';
 import type { ProducerRow } from './producer-bench.js';
-import { printGoals } from './goals.js';
 import { cpuText, table, usText } from './table.js';
 
 export interface BenchResults {
@@ -80,7 +79,6 @@ export function printReport(r: BenchResults): void {
   console.log(table('6a. Redis memory per pending dial', ['layout', 'dials', 'bytes/dial', 'MiB'], r.memory.redis.map((x) => [x.layout, x.pendingDials, x.bytesPerDial, x.usedMemoryDeltaMiB])));
   console.log(table('6b. Peak RSS (VmHWM), MiB, highest over the run', ['process', 'MiB'], Object.entries(r.memory.peakRssMiB).map(([k, v]) => [k, v])));
   if (r.cluster) printCluster(r.cluster, r.machine.cpus);
-  printGoals(r);
 }
 
 function printCluster(c: ClusterResult, cpus: number): void {
