@@ -9,7 +9,7 @@ const until = async (check: () => boolean, what: string) => {
 };
 
 describe('backpressure', () => {
-  it('counts the jobs this batcher just added before the next sample, and lets go once a sample shows the senders caught up', async () => {
+  it('counts a burst of jobs this batcher just added (past twice the threshold) before the next sample, and lets go once a sample shows the senders caught up', async () => {
     let depth = 0;
     const changes: boolean[] = [];
     const bp = watchBackpressure({
@@ -22,9 +22,11 @@ describe('backpressure', () => {
     });
     try {
       expect(bp.maxWaitMs()).toBeUndefined();
-      bp.added(60);
+      bp.added(150);
+      // Over the threshold: the next sample decides (a period's ordinary traffic).
       expect(bp.maxWaitMs()).toBeUndefined();
-      // A burst of rounds between two samples: behind at once, without waiting for the queue to be read.
+      // A burst of rounds between two samples, past twice the threshold: behind at once, without
+      // waiting for the queue to be read.
       bp.added(60);
       expect(bp.maxWaitMs()).toBe(7_000);
       // The senders took them: the next sample says so.

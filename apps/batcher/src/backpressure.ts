@@ -18,7 +18,9 @@ export interface Backpressure {
   maxWaitMs(): number | undefined;
   /**
    * This batcher just added `jobs` delivery jobs: counted into the depth until the next sample, so
-   * a burst of rounds between two samples cannot bury the senders before the batcher notices.
+   * a burst of rounds between two samples cannot bury the senders before the batcher notices. The
+   * samples decide when the threshold is crossed; jobs counted here alone make the senders behind
+   * only past twice the threshold (a burst, not the ordinary traffic of a sample period).
    */
   added(jobs: number): void;
   stop(): void;
@@ -67,7 +69,7 @@ export function watchBackpressure(settings: BackpressureSettings): Backpressure 
     maxWaitMs: () => (behind ? settings.waitMs : undefined),
     added(jobs) {
       addedSinceSample += jobs;
-      if (!behind) judge(lastDepth + addedSinceSample);
+      if (!behind && lastDepth + addedSinceSample > 2 * settings.thresholdJobs) judge(lastDepth + addedSinceSample);
     },
     stop: () => clearInterval(timer),
   };

@@ -74,7 +74,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
     queueDepth: deps.queueDepth,
     thresholdJobs: config.backpressureJobs,
     waitMs: config.backpressureWaitMs,
-    sampleEveryMs: 100,
+    sampleEveryMs: 250,
     logger,
     // The shards' next checks were timed with the long wait; with the usual one work may be due now.
     onChange: (behind) => {
