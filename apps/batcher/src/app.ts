@@ -60,7 +60,6 @@ export async function startBatcherApp(config: BatcherEnvConfig, logger: Logger):
       maxDialsPerBatch: config.BATCH_MAX_DIALS,
       concurrency: config.BATCHER_CONCURRENCY,
       readCount: config.BATCHER_READ_COUNT,
-      passesPerClaim: 4,
       idleCheckMs: config.BATCHER_IDLE_CHECK_MS,
       claimRetryMs: 500,
       retryAfterMs: 1_000,

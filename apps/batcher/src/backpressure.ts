@@ -16,6 +16,13 @@ export interface BackpressureSettings {
 export interface Backpressure {
   /** The wait to claim with: undefined for the configured one. */
   maxWaitMs(): number | undefined;
+  /**
+   * This batcher just added `jobs` delivery jobs: counted into the depth until the next sample, so
+   * a burst of rounds between two samples cannot bury the senders before the batcher notices. The
+   * samples decide when the threshold is crossed; jobs counted here alone make the senders behind
+   * only past twice the threshold (a burst, not the ordinary traffic of a sample period).
+   */
+  added(jobs: number): void;
   stop(): void;
 }
 
@@ -29,22 +36,41 @@ export interface Backpressure {
 export function watchBackpressure(settings: BackpressureSettings): Backpressure {
   const { logger } = settings;
   let behind = false;
+  // Jobs this batcher added since the sample in flight was taken.
+  let addedSinceSample = 0;
+  let sampling = false;
+  const judge = (depth: number) => {
+    const now = depth > settings.thresholdJobs;
+    if (now === behind) return;
+    behind = now;
+    logger.info({ waitingJobs: depth }, behind ? 'senders are behind: batching longer' : 'senders caught up: batching as usual');
+    settings.onChange?.(behind);
+  };
+  let lastDepth = 0;
   const sample = () => {
+    if (sampling) return;
+    sampling = true;
+    addedSinceSample = 0;
     settings.queueDepth().then(
       (depth) => {
-        const now = depth > settings.thresholdJobs;
-        if (now === behind) return;
-        behind = now;
-        logger.info({ waitingJobs: depth }, behind ? 'senders are behind: batching longer' : 'senders caught up: batching as usual');
-        settings.onChange?.(behind);
+        sampling = false;
+        lastDepth = depth;
+        judge(depth + addedSinceSample);
       },
-      (err: unknown) => logger.warn({ err }, 'reading the delivery queue depth failed'),
+      (err: unknown) => {
+        sampling = false;
+        logger.warn({ err }, 'reading the delivery queue depth failed');
+      },
     );
   };
   const timer = setInterval(sample, settings.sampleEveryMs);
   timer.unref();
   return {
     maxWaitMs: () => (behind ? settings.waitMs : undefined),
+    added(jobs) {
+      addedSinceSample += jobs;
+      if (!behind && lastDepth + addedSinceSample > 2 * settings.thresholdJobs) judge(lastDepth + addedSinceSample);
+    },
     stop: () => clearInterval(timer),
   };
 }

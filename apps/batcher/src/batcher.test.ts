@@ -6,7 +6,7 @@ import type { StreamReader } from './streams.js';
 
 const CONFIG: BatcherConfig = {
   concurrency: 32, idleCheckMs: 60_000, claimRetryMs: 500, renewEveryMs: 60_000, backpressureJobs: 1_000, backpressureWaitMs: 1_000,
-  maxDialsPerBatch: 100, readCount: 100, passesPerClaim: 4, retryAfterMs: 1_000, deadLetterMaxLen: 100,
+  maxDialsPerBatch: 100, readCount: 100, retryAfterMs: 1_000, deadLetterMaxLen: 100,
 };
 
 const until = async (check: () => boolean, what: string) => {

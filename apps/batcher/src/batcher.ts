@@ -1,11 +1,13 @@
 import { watchBackpressure } from './backpressure.js';
-import { processClaim, type PassDeps, type PassSettings } from './passes.js';
+import { processRound, type PassDeps, type PassSettings } from './passes.js';
 import type { Claim } from './scheduler.js';
 import { createDoorbell, createShardClock } from './shard-clock.js';
 
 export interface BatcherConfig extends PassSettings {
   /** Companies worked on at once by this process, over every shard. */
   concurrency: number;
+  /** The most companies one round (one claim call) takes; default 64. */
+  maxCompaniesPerRound?: number;
   /** The longest a shard goes unchecked: the safety net for a lost wake message. */
   idleCheckMs: number;
   /** How long a shard whose claim call failed waits before it is tried again. */
@@ -49,18 +51,20 @@ export function createBatcher(deps: BatcherDeps): Batcher {
   const doorbell = createDoorbell();
   const held = new Set<string>();
   const passes = new Set<Promise<void>>();
+  // Companies in the rounds in flight: what counts against `concurrency`.
+  let inRounds = 0;
   const claimCalls = new Set<Promise<void>>();
   // Slots promised to claim calls in flight, so their answers never take the process past `concurrency`.
   let reserved = 0;
   let stopping = false;
   let loop: Promise<void> | undefined;
-  const free = () => (deps.memory?.cap(config.concurrency) ?? config.concurrency) - passes.size - reserved;
+  const free = () => (deps.memory?.cap(config.concurrency) ?? config.concurrency) - inRounds - reserved;
   // The most one claim call may ask for: the shard's part of the process's concurrency. A call
   // reserves its limit until it answers, and one to a master that just died answers only after the
   // failover; asked for every free slot (its shard due alone, woken or re-checked), it would leave
   // nothing to the shards of the masters that are fine. A busy shard asks again at once instead
   // (a claim that took its whole limit makes the shard due again).
-  const maxPerClaim = Math.max(1, Math.ceil(config.concurrency / keys.shards));
+  const maxPerClaim = Math.max(1, Math.min(config.maxCompaniesPerRound ?? 64, Math.ceil(config.concurrency / keys.shards)));
   const wakeAll = () => {
     clock.wakeAll(Date.now());
     doorbell.ring();
@@ -78,19 +82,26 @@ export function createBatcher(deps: BatcherDeps): Batcher {
     },
   });
 
-  const runClaim = (claim: Claim) => {
-    held.add(claim.companySlug);
-    const work = processClaim(deps, claim)
-      .then((outcome) => {
-        // Dials arrived while it was held, so it may be due already; a wake message comes only when
-        // it is its shard's only ready company.
-        if (outcome === 'ready-again') clock.wake(claim.shard, Date.now());
+  // A round's jobs count against the senders' backlog as soon as they are added, so the rounds in
+  // flight stop claiming before they bury the senders in small jobs.
+  const roundDeps: PassDeps = { ...deps, onJobsAdded: (jobs) => backpressure.added(jobs) };
+  // One round per claim call: its companies are read, batched, added and released together.
+  const runRound = (shard: number, claims: readonly Claim[]) => {
+    if (claims.length === 0) return;
+    for (const claim of claims) held.add(claim.companySlug);
+    const work = processRound(roundDeps, shard, claims)
+      .then(({ outcomes }) => {
+        // Dials arrived while a company was held, so it may be due already; a wake message comes
+        // only when it is its shard's only ready company.
+        if ([...outcomes.values()].includes('ready-again')) clock.wake(shard, Date.now());
       })
       .finally(() => {
-        held.delete(claim.companySlug);
+        for (const claim of claims) held.delete(claim.companySlug);
+        inRounds -= claims.length;
         passes.delete(work);
         doorbell.ring();
       });
+    inRounds += claims.length;
     passes.add(work);
   };
 
@@ -109,7 +120,7 @@ export function createBatcher(deps: BatcherDeps): Batcher {
     let nextCheckMs = config.claimRetryMs;
     try {
       const { claims, waitMs } = await scheduler.claim(shard, limit, backpressure.maxWaitMs());
-      claims.forEach(runClaim);
+      runRound(shard, claims);
       nextCheckMs = waitMs;
     } catch (err) {
       logger.error({ err, shard }, 'claiming companies failed; trying the shard again');

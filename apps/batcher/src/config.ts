@@ -5,7 +5,7 @@ const shape = {
   PORT: envInt(0, 65535).default(3001),
   BATCH_MAX_DIALS: envInt(1, DELIVERY_DEFAULTS.maxDialsPerBatch).default(DELIVERY_DEFAULTS.maxDialsPerBatch),
   BATCH_MAX_WAIT_MS: envInt(0, 10_000).default(10),
-  BATCHER_CONCURRENCY: envInt(1, 1_000).default(32),
+  BATCHER_CONCURRENCY: envInt(1, 10_000).default(256),
   BATCHER_READ_COUNT: envInt(1, 1_000).default(100),
   BATCHER_LEASE_MS: envInt(500, 300_000).default(5_000),
   /**
@@ -15,9 +15,9 @@ const shape = {
    */
   BATCHER_IDLE_CHECK_MS: envInt(10, 60_000).default(1_000),
   /** Waiting delivery jobs above which the senders count as behind... */
-  BATCHER_BACKPRESSURE_JOBS: envInt(1, 10_000_000).default(2_000),
+  BATCHER_BACKPRESSURE_JOBS: envInt(1, 10_000_000).default(200),
   /** ...and companies then wait this long for batch-mates, so jobs stay few and full. */
-  BATCHER_BACKPRESSURE_WAIT_MS: envInt(0, 60_000).default(1_000),
+  BATCHER_BACKPRESSURE_WAIT_MS: envInt(0, 60_000).default(10_000),
   /**
    * Soft limit on the process's resident memory (MiB): above it intake is held to one unit of work
    * at a time until memory falls (runtime's memory-pressure.ts). Set it below the container's limit.

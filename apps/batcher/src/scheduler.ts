@@ -97,6 +97,72 @@ return 2
 `;
 
 /**
+ * The end of a round over companies of one shard: for each, dead-letter its poison entries,
+ * acknowledge and delete what the round read (its jobs are added by now), then end the claim as
+ * RELEASE_SCRIPT does with retry-after 0. One call for every company of the round; all keys carry
+ * the shard's tag (one slot). Entries are acknowledged even when the claim passed to another
+ * batcher meanwhile: their jobs exist, so the other batcher's same jobs are no-ops.
+ *
+ * KEYS ready, leases, owners, then per company its stream and dead-letter stream. ARGV group, token,
+ * wake channel, shard, dead-letter max length, time (ISO), then per company: slug, n, n entry ids,
+ * m, m x (entry id, reason, raw). Returns per company 0 (lost), 1 (released) or 2 (ready again).
+ */
+const FINISH_ROUND_SCRIPT = `
+local group, token = ARGV[1], ARGV[2]
+local woke = false
+local out = {}
+local i = 7
+local k = 0
+while i <= #ARGV do
+  local company = ARGV[i]
+  local stream, dead = KEYS[4 + 2 * k], KEYS[5 + 2 * k]
+  local n = tonumber(ARGV[i + 1])
+  local ids = {}
+  for j = 1, n do ids[j] = ARGV[i + 1 + j] end
+  i = i + 2 + n
+  local m = tonumber(ARGV[i])
+  for j = 0, m - 1 do
+    local at = i + 1 + 3 * j
+    redis.call('XADD', dead, 'MAXLEN', '~', ARGV[5], '*', 'entryId', ARGV[at], 'reason', ARGV[at + 1], 'raw', ARGV[at + 2], 'at', ARGV[6])
+  end
+  i = i + 1 + 3 * m
+  if n > 0 then
+    redis.call('XACK', stream, group, unpack(ids))
+    redis.call('XDEL', stream, unpack(ids))
+  end
+  local outcome = 0
+  if redis.call('HGET', KEYS[3], company) == token then
+    redis.call('HDEL', KEYS[3], company)
+    redis.call('ZREM', KEYS[2], company)
+    outcome = 1
+    local lastDelivered = '0-0'
+    local groups = redis.pcall('XINFO', 'GROUPS', stream)
+    if type(groups) == 'table' and groups.err == nil then
+      for _, g in ipairs(groups) do
+        local name, last
+        for x = 1, #g, 2 do
+          if g[x] == 'name' then name = g[x + 1] elseif g[x] == 'last-delivered-id' then last = g[x + 1] end
+        end
+        if name == group then lastDelivered = last end
+      end
+    end
+    local nextEntry = redis.call('XRANGE', stream, '(' .. lastDelivered, '+', 'COUNT', 1)
+    if #nextEntry > 0 then
+      local added = redis.call('ZADD', KEYS[1], 'NX', tonumber(string.match(nextEntry[1][1], '^(%d+)')), company)
+      if added == 1 and not woke and redis.call('ZCARD', KEYS[1]) == 1 then
+        redis.call('PUBLISH', ARGV[3], ARGV[4])
+        woke = true
+      end
+      outcome = 2
+    end
+  end
+  out[#out + 1] = outcome
+  k = k + 1
+end
+return out
+`;
+
+/**
  * KEYS leases, owners (of one shard). ARGV lease ms, token, companies of that shard... Pushes out
  * the end of every claim this batcher still holds, so a live batcher's claim never runs out under
  * it, however slow a pass is.
@@ -139,7 +205,15 @@ type SchedulerClient = RedisClient & {
     company: string, token: string, group: string, retryAfterMs: number, wakeChannel: string, shard: number,
   ): Promise<number>;
   oiqRenew(leases: string, owners: string, leaseMs: number, token: string, ...companies: string[]): Promise<number>;
+  oiqFinishRound(numberOfKeys: number, ...args: (string | number)[]): Promise<number[]>;
 };
+
+/** What a round hands back for one company: the entries it read, and those among them that were poison. */
+export interface RoundAck {
+  companySlug: string;
+  entryIds: readonly string[];
+  poison: readonly { entryId: string; reason: string; raw: string }[];
+}
 
 export interface SchedulerSettings {
   maxWaitMs: number;
@@ -156,6 +230,7 @@ export function createScheduler(redis: RedisClient, keys: Keys, settings: Schedu
     client.defineCommand('oiqClaim', { numberOfKeys: 3, lua: CLAIM_SCRIPT });
     client.defineCommand('oiqRelease', { numberOfKeys: 4, lua: RELEASE_SCRIPT });
     client.defineCommand('oiqRenew', { numberOfKeys: 2, lua: RENEW_SCRIPT });
+    client.defineCommand('oiqFinishRound', { lua: FINISH_ROUND_SCRIPT });
   }
   return {
     /**
@@ -177,6 +252,23 @@ export function createScheduler(redis: RedisClient, keys: Keys, settings: Schedu
         companySlug, settings.token, BATCHER_GROUP, retryAfterMs, keys.wakeChannel(), s.shard,
       );
       return RELEASE_OUTCOMES[outcome] ?? 'released';
+    },
+    /**
+     * Ends a round over companies of one shard (after its jobs were added): dead letters, the
+     * acknowledgement and the release of every company in one call. Outcomes in the same order.
+     */
+    async finishRound(shard: number, acks: readonly RoundAck[], deadLetterMaxLen: number): Promise<ReleaseOutcome[]> {
+      if (acks.length === 0) return [];
+      const s = keys.shard(shard);
+      const keyList = [s.ready(), s.leases(), s.owners()];
+      const args: (string | number)[] = [BATCHER_GROUP, settings.token, keys.wakeChannel(), s.shard, deadLetterMaxLen, new Date().toISOString()];
+      for (const a of acks) {
+        keyList.push(keys.dials(a.companySlug), keys.deadLetters(a.companySlug));
+        args.push(a.companySlug, a.entryIds.length, ...a.entryIds, a.poison.length);
+        for (const p of a.poison) args.push(p.entryId, p.reason, p.raw);
+      }
+      const outcomes = await client.oiqFinishRound(keyList.length, ...keyList, ...args);
+      return acks.map((_, i) => RELEASE_OUTCOMES[outcomes[i] ?? 1] ?? 'released');
     },
     /** Extends the claims this batcher holds on `companies` (one call per shard); returns how many it still held. */
     async renew(companies: Iterable<string>): Promise<number> {

@@ -96,7 +96,7 @@ export function startTestBatcher(keys: Keys, client: (name: string) => RedisClie
     jobOptions: { removeOnComplete: true },
     queueDepth: async () => 0,
     config: {
-      maxDialsPerBatch: 100, readCount: 100, passesPerClaim: 4, retryAfterMs: 1_000, deadLetterMaxLen: 1_000,
+      maxDialsPerBatch: 100, readCount: 100, retryAfterMs: 1_000, deadLetterMaxLen: 1_000,
       concurrency: 8, idleCheckMs: settings.idleCheckMs, claimRetryMs: 500, renewEveryMs: 1_000,
       backpressureJobs: 1_000, backpressureWaitMs: 1_000,
     },

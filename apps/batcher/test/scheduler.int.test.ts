@@ -132,4 +132,30 @@ describe('scheduler and reads, per shard (one Redis, S = 4)', () => {
     expect(await scheduler.release(company)).toBe('released');
     await clearShards();
   });
+  it('reads, acknowledges and releases many companies of a shard in one call each, leaving alone one it does not hold', async () => {
+    const [a, b, c, stranger] = ['round-a', 'round-b', 'round-c', 'round-x'].map((name) => companyIn(keys, 2, name)) as [string, string, string, string];
+    for (const company of [a, b, c, stranger]) await ready(company);
+    await redis.xgroup('CREATE', keys.dials(stranger), BATCHER_GROUP, '0', 'MKSTREAM');
+    const reader = createStreamReader(redis, keys, 'me');
+    const claims = (await scheduler.claim(2, 3)).claims;
+    const claimed = claims.map((x) => x.companySlug);
+    const held = [a, b, c].filter((x) => claimed.includes(x));
+    expect(held.length).toBeGreaterThanOrEqual(2);
+    // The stranger is not claimed by this batcher (it waits in ready): its part of the read is empty and not owned.
+    const reads = await reader.readRound(2, [...held, stranger].map((companySlug) => ({ companySlug, recover: false })), 10);
+    expect(reads.map((r) => [r.companySlug, r.owned, r.entries.length])).toEqual([...held.map((x) => [x, true, 1]), [stranger, false, 0]]);
+    // Dials arrive for the first held company meanwhile: it comes back ready, the others are released.
+    await redis.xadd(keys.dials(held[0]!), '*', 'd', '[]', 't', '0');
+    const poison = { entryId: reads[1]!.entries[0]!.id, reason: 'test poison', raw: 'x' };
+    const outcomes = await scheduler.finishRound(2, held.map((companySlug, i) => ({ companySlug, entryIds: reads[i]!.entries.map((e) => e.id), poison: i === 1 ? [poison] : [] })), 100);
+    expect(outcomes).toEqual(['ready-again', ...held.slice(1).map(() => 'released')]);
+    for (const company of held) expect(await redis.xpending(keys.dials(company), BATCHER_GROUP)).toEqual([0, null, null, null]);
+    expect(await redis.xlen(keys.dials(held[1]!))).toBe(0);
+    const dead = await redis.xrange(keys.deadLetters(held[1]!), '-', '+');
+    expect(dead.map(([, fields]) => fields.slice(0, 4))).toEqual([['entryId', poison.entryId, 'reason', 'test poison']]);
+    expect(await redis.hlen(keys.shard(2).owners())).toBe(0);
+    expect(await redis.zcard(keys.shard(2).leases())).toBe(0);
+    expect(await redis.zscore(keys.shard(2).ready(), held[0]!)).not.toBeNull();
+    await clearShards();
+  });
 });

@@ -112,7 +112,7 @@ export function busyDelay(baseMs: number, deferrals: number, random: () => numbe
 }
 
 async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) => Promise<void>, createdAt: number): Promise<DeliveryResult> {
-  const log = deps.logger.child({ deliveryId: data.deliveryId, webhookId: data.webhookId, companySlug: data.companySlug, dials: data.dialCount });
+  const log = lazyChild(deps.logger, () => ({ deliveryId: data.deliveryId, webhookId: data.webhookId, companySlug: data.companySlug, dials: data.dialCount }));
   const attempts: DeliveryAttempt[] = [];
   const record = async (status: DeliveryStatus) => deps.deliveryLog?.record(data, createdAt, status, attempts);
   let last: Extract<AttemptOutcome, { ok: false }> | undefined;
@@ -162,4 +162,19 @@ async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) 
   deps.events?.finished?.({ result: { outcome: 'failed' }, job: data });
   await record('failed');
   throw new UnrecoverableError(reason);
+}
+
+/**
+ * The delivery's child logger, made on its first line at an enabled level: a pino child per
+ * delivery was ~1.5 % of the sender's CPU (bench profile), and a delivery that succeeds logs
+ * nothing above debug.
+ */
+function lazyChild(logger: Logger, bindings: () => Record<string, unknown>): Pick<Logger, 'debug' | 'info' | 'warn' | 'error'> {
+  let child: Logger | undefined;
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (obj: object, msg: string) => {
+    if (!logger.isLevelEnabled(level)) return;
+    child ??= logger.child(bindings());
+    child[level](obj, msg);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } as Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 }

@@ -7,6 +7,7 @@ export interface ClusterSizes {
   dials: number;
   chunk: number;
   window: number;
+  windowPerCompany: number;
   companies: number;
   rounds: number;
   masters: number;

@@ -1,4 +1,4 @@
-import { createKeys, secretBoxFromEnv } from '@outboundiq/core';
+import { QUEUE_NAMES, createKeys, secretBoxFromEnv, type Keys, type RedisClient } from '@outboundiq/core';
 import { createDialProducer, type DialProducer } from '@outboundiq/webhook-producer';
 import { createWebhookStore } from '@outboundiq/webhook-store';
 import type { Redis } from 'ioredis';
@@ -86,6 +86,8 @@ export async function startBenchPipeline(ctx: BenchContext, shape: PipelineShape
 
 export interface ThroughputRow extends PipelineShape {
   dials: number;
+  /** The closed loop's window: most dials published and not yet received. */
+  window?: number;
   seconds: number;
   dialsPerSecond: number;
   httpPerSecond: number;
@@ -103,8 +105,14 @@ export interface ThroughputSizes {
   dials: number;
   /** Dials published per publishMany call, spread round-robin over the companies. */
   chunk: number;
-  /** Most dials published but not yet received: the backlog the pipeline works under. */
+  /** Most dials published but not yet received: the backlog the pipeline works under... */
   window: number;
+  /**
+   * ...and at least this many per company: a saturated pipeline's backlog is spread over its
+   * companies, and a batch holds one company's dials, so with a window under 100 per company no
+   * batch could ever be full, however the batcher works.
+   */
+  windowPerCompany?: number;
 }
 
 /**
@@ -127,10 +135,11 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
   let cpu: CpuSample = { share: {}, seconds: {} };
   let rss: Record<string, number | null> = {};
   let masters: MasterSample[] | undefined;
+  const window = Math.max(sizes.window, shape.companies * (sizes.windowPerCompany ?? 0));
   try {
     const lane = async () => {
       while (published < sizes.dials) {
-        if (published - delivered() >= sizes.window) {
+        if (published - delivered() >= window) {
           await receiver.nextProgress();
           continue;
         }
@@ -141,7 +150,10 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
       }
     };
     await Promise.all([lane(), lane()]);
-    await receiver.waitForDials(sizes.dials * shape.webhooksPerCompany);
+    await receiver.waitForDials(sizes.dials * shape.webhooksPerCompany).catch(async (err: unknown) => {
+      // Where the missing dials are: still with the batcher (ready or leased companies) or in the queues.
+      throw new Error(`${(err as Error).message}; ${await pipelineState(backend.client, createKeys(prefix, backend.shards)).catch((e: unknown) => `state unreadable: ${String(e)}`)}`);
+    });
   } finally {
     cpu = await meter();
     masters = await perMaster?.();
@@ -152,6 +164,7 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
   return {
     ...shape,
     dials: sizes.dials,
+    window,
     seconds: round(seconds, 3),
     dialsPerSecond: round(sizes.dials / seconds),
     httpPerSecond: round(stats.requests / seconds),
@@ -162,6 +175,24 @@ export async function benchThroughput(ctx: BenchContext, shape: PipelineShape, s
     peakRssMiB: rss,
     ...(masters ? { masters } : {}),
   };
+}
+
+/** What is left in the pipeline, summed over the shards: for the message of a run that stalled. */
+async function pipelineState(client: RedisClient, keys: Keys): Promise<string> {
+  const sum = { ready: 0, leased: 0, waiting: 0, active: 0, delayed: 0, failed: 0 };
+  for (const shard of keys.allShards()) {
+    const q = `${shard.bullPrefix()}:${QUEUE_NAMES.deliveries}`;
+    const [ready, leased, waiting, active, delayed, failed] = await Promise.all([
+      client.zcard(shard.ready()), client.zcard(shard.leases()), client.llen(`${q}:wait`), client.llen(`${q}:active`), client.zcard(`${q}:delayed`), client.zcard(`${q}:failed`),
+    ]);
+    sum.ready += ready;
+    sum.leased += leased;
+    sum.waiting += waiting;
+    sum.active += active;
+    sum.delayed += delayed;
+    sum.failed += failed;
+  }
+  return `companies ready ${sum.ready}, leased ${sum.leased}; delivery jobs waiting ${sum.waiting}, active ${sum.active}, delayed ${sum.delayed}, failed ${sum.failed}`;
 }
 
 export interface LightLoadRow {

@@ -16,6 +16,7 @@ import { benchRedisMemory } from './memory.js';
 import { benchNaive } from './naive.js';
 import { USAGE, parseOptions } from './options.js';
 import { UsageError, commandLine, exitWithError } from '../cli.js';
+import { printGoals } from './goals.js';
 import { peakRssMiB, redisPid } from './procs.js';
 import { benchProducer } from './producer-bench.js';
 import { startBenchReceiver } from './receiver.js';
@@ -30,6 +31,7 @@ if (options.report) {
     exitWithError('pnpm bench', new UsageError(`--report: cannot read ${options.report}: ${(err as Error).message}`));
   }
   printReport(earlier);
+  printGoals(earlier);
   process.exit(0);
 }
 try {
@@ -111,7 +113,7 @@ try {
       const label = `${shape.batchers}+${shape.senders} ${shape.companies}co ${shape.webhooksPerCompany}wh`;
       if (options.scenario && !label.includes(options.scenario)) continue;
       log(`section 2: end to end, ${label}`);
-      const row: ThroughputRow = await benchThroughput(ctx, shape, { dials: options.e2eDials, chunk: options.chunk, window: options.window }, 'bench-e2e');
+      const row: ThroughputRow = await benchThroughput(ctx, shape, { dials: options.e2eDials, chunk: options.chunk, window: options.window, windowPerCompany: options.windowPerCompany }, 'bench-e2e');
       notePeak(row.peakRssMiB);
       results.endToEnd.push(row);
     }
@@ -139,7 +141,7 @@ try {
     results.cluster = await benchCluster(
       ctx,
       {
-        dials: options.clusterDials, chunk: options.chunk, window: options.window, companies: options.manyCompanies,
+        dials: options.clusterDials, chunk: options.chunk, window: options.window, windowPerCompany: options.windowPerCompany, companies: options.manyCompanies,
         rounds: options.clusterRounds, masters: options.clusterMasters, shards: options.clusterShards,
       },
       log,
@@ -163,6 +165,7 @@ try {
 
 results.machine.loadAverage.atEnd = loadavg()[0]!;
 printReport(results);
+printGoals(results);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nresults written to ${out}`);

@@ -15,6 +15,7 @@ export interface BenchOptions {
   e2eDials: number;
   chunk: number;
   window: number;
+  windowPerCompany: number;
   lightRate: number;
   lightSeconds: number;
   lightCompanies: number;
@@ -32,15 +33,16 @@ export interface BenchOptions {
 export const SECTIONS = ['producer', 'e2e', 'light', 'naive', 'http', 'memory', 'cluster', 'delivery-log'] as const;
 
 const FULL = {
-  'producer-dials': 200_000,
+  'producer-dials': 100_000,
   'many-companies': 1_000,
-  'e2e-dials': 150_000,
+  'e2e-dials': 100_000,
   chunk: 1_000,
   window: 20_000,
+  'window-per-company': 100,
   'light-rate': 200,
   'light-seconds': 10,
   'light-companies': 200,
-  'naive-dials': 20_000,
+  'naive-dials': 10_000,
   'http-seconds': 3,
   'http-concurrency': 64,
   'memory-dials': 100_000,
@@ -49,6 +51,7 @@ const FULL = {
   'cluster-rounds': 2,
   'cluster-masters': 3,
   'cluster-shards': 16,
+  'cluster-dials': 60_000,
 };
 
 const SMOKE: typeof FULL = {
@@ -57,6 +60,7 @@ const SMOKE: typeof FULL = {
   'e2e-dials': 2_000,
   chunk: 200,
   window: 1_000,
+  'window-per-company': 100,
   'light-rate': 100,
   'light-seconds': 1,
   'light-companies': 20,
@@ -67,6 +71,7 @@ const SMOKE: typeof FULL = {
   'cluster-rounds': 1,
   'cluster-masters': 3,
   'cluster-shards': 16,
+  'cluster-dials': 2_000,
 };
 
 export const USAGE = `pnpm bench [--] [options]    throughput, latency, memory and limits on this machine; tables, and bench/results.json
@@ -79,7 +84,6 @@ export const USAGE = `pnpm bench [--] [options]    throughput, latency, memory a
   --report FILE           print the tables of an earlier results.json, run nothing
   --out FILE              where to write the results (default bench/results.json)
   ${Object.entries(FULL).map(([k, v]) => `--${k} N (default ${v})`).join('\n  ')}
-  --cluster-dials N (default: --e2e-dials)
 section cluster: 1 batcher + 1 sender, --many-companies companies x 1 webhook, closed loop, on the
   bench's one Redis at S = 1, on it at S = --cluster-shards, and on a local Redis Cluster (--cluster-masters
   masters, one replica each, AOF off) at that S; prints dials/s, the ratio, each master's share of commands
@@ -97,13 +101,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     out: { type: 'string' },
     report: { type: 'string' },
     env: { type: 'string', multiple: true },
-    'cluster-dials': { type: 'string' },
     ...numeric,
   });
   const base = values.smoke ? SMOKE : FULL;
-  const num = (name: keyof typeof FULL | 'cluster-dials'): number => {
+  const num = (name: keyof typeof FULL): number => {
     const raw = (values as Record<string, unknown>)[name];
-    if (raw === undefined) return name === 'cluster-dials' ? num('e2e-dials') : base[name];
+    if (raw === undefined) return base[name];
     return positiveNumber(`--${name}`, String(raw));
   };
   const only = new Set(values.only ? values.only.split(',').map((s) => s.trim()) : SECTIONS);
@@ -127,6 +130,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     e2eDials: num('e2e-dials'),
     chunk: num('chunk'),
     window: num('window'),
+    windowPerCompany: num('window-per-company'),
     lightRate: num('light-rate'),
     lightSeconds: num('light-seconds'),
     lightCompanies: num('light-companies'),
