@@ -92,6 +92,8 @@ it('edits the URL in place, with the API\'s error beside the field', async () =>
   const url = form.getByLabel('Destination URL');
   await url.fill('http://hooks.example.com/in');
   await form.getByRole('button', { name: 'Save changes' }).click();
+  // The API's answer comes back asynchronously: wait for the field to be marked, then read it.
+  await form.locator('[aria-invalid="true"]').waitFor();
   await expect(url.getAttribute('aria-invalid')).resolves.toBe('true');
   expect(await description(url)).toMatch(/https/);
   await expect(url.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
