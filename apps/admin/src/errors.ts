@@ -39,7 +39,7 @@ export const unauthorized = (): ApiError =>
 
 export const notFailed = (): ApiError => new ApiError(409, 'not_failed', 'only a failed delivery can be resent');
 
-export const gone = (): ApiError => new ApiError(410, 'gone', 'the batch of this delivery is no longer kept (failed batches are kept 7 days)');
+export const gone = (): ApiError => new ApiError(410, 'gone', 'the batch of this delivery is no longer kept, so it cannot be resent');
 
 /** A portal session outside its company's webhooks (CONTRACT section 3.2). */
 export const forbidden = (): ApiError =>

@@ -18,9 +18,10 @@ const shape = {
    */
   MEMORY_SOFT_LIMIT_MB: envInt(1, 1_000_000).optional(),
   SHUTDOWN_TIMEOUT_MS: envInt(1_000, 600_000).default(25_000),
-  // The customer's delivery log (CONTRACT 3.1): the contract's retention by default; shorter in tests.
-  DELIVERY_LOG_KEEP: envInt(1, 10_000).default(DELIVERY_LOG_DEFAULTS.keep),
-  DELIVERY_LOG_KEEP_FAILED: envInt(1, 10_000).default(DELIVERY_LOG_DEFAULTS.keepFailed),
+  // The customer's delivery log (CONTRACT 3.1): the contract's retention by default and at most
+  // ("kept ... and never more"); shorter in tests.
+  DELIVERY_LOG_KEEP: envInt(1, DELIVERY_LOG_DEFAULTS.keep).default(DELIVERY_LOG_DEFAULTS.keep),
+  DELIVERY_LOG_KEEP_FAILED: envInt(1, DELIVERY_LOG_DEFAULTS.keepFailed).default(DELIVERY_LOG_DEFAULTS.keepFailed),
   DELIVERY_LOG_RETENTION_MS: envInt(1_000, DELIVERY_LOG_DEFAULTS.retentionMs).default(DELIVERY_LOG_DEFAULTS.retentionMs),
   DELIVERY_LOG_BATCH_RETENTION_MS: envInt(1_000, DELIVERY_LOG_DEFAULTS.batchRetentionMs).default(DELIVERY_LOG_DEFAULTS.batchRetentionMs),
   /** Benchmark only: false measures the pipeline without the log; refused with NODE_ENV=production. */

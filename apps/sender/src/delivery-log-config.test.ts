@@ -17,6 +17,9 @@ describe('the delivery log settings', () => {
 
   it.each([
     ['DELIVERY_LOG_KEEP', '0'],
+    // The contract's retention is a ceiling: never more than 200 / 500 per webhook.
+    ['DELIVERY_LOG_KEEP', '201'],
+    ['DELIVERY_LOG_KEEP_FAILED', '501'],
     ['DELIVERY_LOG_KEEP_FAILED', 'many'],
     ['DELIVERY_LOG_RETENTION_MS', String(8 * 24 * 3_600_000)],
     ['DELIVERY_LOG_BATCH_RETENTION_MS', '10'],

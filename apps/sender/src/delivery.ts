@@ -123,7 +123,8 @@ async function deliver(deps: SenderDeps, data: DeliveryJob, sleep: (ms: number) 
       const result: DeliveryResult = { outcome: 'skipped', reason: loaded === null ? 'webhook-deleted' : 'webhook-disabled' };
       log.info({ reason: result.reason, attempt }, 'delivery skipped');
       deps.events?.finished?.({ result, job: data });
-      await record('skipped');
+      // A deleted webhook's log went with it (the store's delete); only a disabled one records the skip.
+      if (loaded !== null) await record('skipped');
       return result;
     }
     const body = buildPayloadBody(data.deliveryId, new Date(), data.dials);

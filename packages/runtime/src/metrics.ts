@@ -151,6 +151,26 @@ interface Backlog {
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 /**
+ * A read from Redis for the gauges of one scrape: concurrent callers share the read in flight, a
+ * settled read is never reused, and a read that fails or outlasts `timeoutMs` counts in `failures`
+ * and reads as null (the gauges stay empty for that scrape rather than fail it).
+ */
+export function sharedScrapeRead<T>(read: () => Promise<T>, timeoutMs: number, failures: Counter): () => Promise<T | null> {
+  let inFlight: Promise<T | null> | undefined;
+  return () => {
+    inFlight ??= withTimeout(read(), timeoutMs)
+      .catch(() => {
+        failures.inc();
+        return null;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
+  };
+}
+
+/**
  * Gauges read from Redis when scraped, never in the background: the delivery queues' job counts
  * (summed over shards, and per shard) and, for the batcher, the scheduler's `ready` and `leases`
  * zsets of every shard (their oldest score only: no per-company scan). A read that fails or outlasts the timeout leaves the gauges empty for that
@@ -163,18 +183,7 @@ export function registerBacklogGauges(registry: Registry, sources: BacklogSource
   // One read serves every gauge of a scrape: prom-client collects them side by side, so they share
   // the read in flight. A settled read is never reused, so a scrape never shows a stale backlog next
   // to fresh counters.
-  let inFlight: Promise<Backlog | null> | undefined;
-  const read = (): Promise<Backlog | null> => {
-    inFlight ??= withTimeout(readBacklog(sources), timeoutMs)
-      .catch(() => {
-        failures.inc();
-        return null;
-      })
-      .finally(() => {
-        inFlight = undefined;
-      });
-    return inFlight;
-  };
+  const read = sharedScrapeRead(() => readBacklog(sources), timeoutMs, failures);
 
   const queueName = sources.queues[0]?.name ?? 'deliveries';
   new Gauge({

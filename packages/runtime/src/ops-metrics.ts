@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { isCluster, type RedisClient } from '@outboundiq/core';
-import { withTimeout } from './timeout.js';
+import { sharedScrapeRead } from './metrics.js';
 
 /**
  * The metrics the dashboard and alerts (infra/observability) need beyond metrics.ts: the sender's
@@ -45,18 +45,7 @@ interface NodeMemory {
 export function registerRedisMemoryGauges(registry: Registry, redis: RedisClient, options: { timeoutMs?: number } = {}): void {
   const timeoutMs = options.timeoutMs ?? 1_000;
   const failures = new Counter({ name: 'oiq_redis_memory_collect_failures_total', help: 'Scrapes whose INFO memory read failed or timed out', registers: [registry] });
-  let inFlight: Promise<NodeMemory[] | null> | undefined;
-  const read = (): Promise<NodeMemory[] | null> => {
-    inFlight ??= withTimeout(readRedisMemory(redis), timeoutMs)
-      .catch(() => {
-        failures.inc();
-        return null;
-      })
-      .finally(() => {
-        inFlight = undefined;
-      });
-    return inFlight;
-  };
+  const read = sharedScrapeRead(() => readRedisMemory(redis), timeoutMs, failures);
   const gauge = (name: string, help: string, pick: (m: NodeMemory) => number) =>
     new Gauge({
       name,

@@ -63,6 +63,10 @@ for _, m in ipairs(dropped) do
   end
 end
 
+-- The log's sets go with their newest record: nothing of a webhook's log outlives the retention.
+redis.call('PEXPIRE', all, ARGV[11])
+redis.call('PEXPIRE', failed, ARGV[11])
+
 redis.call('HINCRBY', stats, ARGV[2], 1)
 if status == 'delivered' then redis.call('HINCRBY', stats, 'dials', ARGV[4]) end
 redis.call('PEXPIRE', stats, ARGV[13])

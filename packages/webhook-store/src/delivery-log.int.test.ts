@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
-import { createKeys, createRedisClient, type DeliveryAttempt, type DeliveryStatus, type RedisClient } from '@outboundiq/core';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SecretBox, createKeys, createRedisClient, type DeliveryAttempt, type DeliveryStatus, type RedisClient } from '@outboundiq/core';
 import { TEST_BACKENDS, connectBackend, deleteKeys, uniquePrefix } from '@outboundiq/testkit';
-import { createDeliveryLog, type DeliveryLog } from './index.js';
+import { createDeliveryLog, createWebhookStore, type DeliveryLog } from './index.js';
 
 const WEBHOOK = 'wh_0123456789abcdef01234567';
 const attempt = (statusCode: number, error?: string): DeliveryAttempt => ({ at: new Date().toISOString(), statusCode, durationMs: 12, ...(error ? { error } : {}) });
@@ -51,6 +51,32 @@ describe.each(TEST_BACKENDS)('delivery log on $label', (backend) => {
     expect(await log.claimResend('acme', WEBHOOK, id)).toEqual({ kind: 'not_failed' });
     // Delivered: its batch is not kept any more.
     expect(await redis.exists(keys.deliveryLog('acme', WEBHOOK).batch(id))).toBe(0);
+  });
+
+  it('lets a webhook\'s log expire with its newest record, and deletes it (records, kept batches) with the webhook', async () => {
+    const store = createWebhookStore({ redis, keys, secretBox: new SecretBox(randomBytes(32)) });
+    const { webhook } = await store.create('acme-gone', { name: 'CRM', url: 'https://crm.example.com/in', headers: {}, enabled: true });
+    const ownLog = (status: DeliveryStatus, attempts: DeliveryAttempt[]) => {
+      clock += 1_000;
+      const deliveryId = randomUUID();
+      return log
+        .record({ job: { companySlug: 'acme-gone', webhookId: webhook.id, deliveryId, dialCount: 1, firstPublishedAt: clock, dials: '[{"callId":"c9"}]' }, status, attempts, createdAt: clock })
+        .then(() => deliveryId);
+    };
+    const failedId = await ownLog('failed', [attempt(503, 'HTTP 503'), attempt(503, 'HTTP 503')]);
+    const deliveredId = await ownLog('delivered', [attempt(200)]);
+    const k = keys.deliveryLog('acme-gone', webhook.id);
+    // Nothing of the log outlives its retention (7 days), however long the webhook stays quiet.
+    for (const set of [k.all(), k.failed()]) {
+      const ttl = await redis.pttl(set);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(7 * 24 * 3_600_000);
+    }
+    expect(await redis.exists(k.batch(failedId))).toBe(1);
+
+    expect(await store.delete('acme-gone', webhook.id)).toBe(true);
+    expect(await redis.exists(k.all(), k.failed(), k.record(failedId), k.batch(failedId), k.record(deliveredId))).toBe(0);
+    expect(await log.list('acme-gone', webhook.id, { limit: 100 })).toMatchObject({ deliveries: [] });
   });
 
   it('keeps a resend that found its webhook disabled failed and resendable', async () => {

@@ -41,9 +41,20 @@ syncEnabled()
 return encoded
 `;
 
-/** ARGV[2] id. Returns 1 when deleted, 0 when there was no such webhook. */
+/**
+ * KEYS[3], KEYS[4]: the webhook's delivery log sets (any status, failed); ARGV[2] id, ARGV[3] the
+ * log's record prefix. The webhook's log goes with it: its records and kept batches (customers'
+ * dials) are not kept for a webhook that no longer exists. Returns 1 when deleted, 0 when there was
+ * no such webhook.
+ */
 export const DELETE_SCRIPT = `${SYNC_ENABLED}
 local removed = redis.call('HDEL', KEYS[1], ARGV[2])
 syncEnabled()
+if removed == 1 then
+  local ids = redis.call('ZRANGE', KEYS[3], 0, -1)
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do ids[#ids + 1] = m end
+  for _, m in ipairs(ids) do redis.call('DEL', ARGV[3] .. m, ARGV[3] .. m .. ':batch') end
+  redis.call('DEL', KEYS[3], KEYS[4])
+end
 return removed
 `;

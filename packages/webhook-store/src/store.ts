@@ -51,7 +51,7 @@ export interface WebhookStoreDeps {
 type StoreClient = RedisClient & {
   oiqWebhookCreate(hash: string, enabled: string, company: string, id: string, record: string, limit: number): Promise<number>;
   oiqWebhookPatch(hash: string, enabled: string, company: string, id: string, fields: string, expected: string): Promise<string | null>;
-  oiqWebhookDelete(hash: string, enabled: string, company: string, id: string): Promise<number>;
+  oiqWebhookDelete(hash: string, enabled: string, logAll: string, logFailed: string, company: string, id: string, logRecordPrefix: string): Promise<number>;
 };
 
 export type WebhookStore = ReturnType<typeof createWebhookStore>;
@@ -63,7 +63,7 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
   if (typeof redis.oiqWebhookCreate !== 'function') {
     redis.defineCommand('oiqWebhookCreate', { numberOfKeys: 2, lua: CREATE_SCRIPT });
     redis.defineCommand('oiqWebhookPatch', { numberOfKeys: 2, lua: PATCH_SCRIPT });
-    redis.defineCommand('oiqWebhookDelete', { numberOfKeys: 2, lua: DELETE_SCRIPT });
+    redis.defineCommand('oiqWebhookDelete', { numberOfKeys: 4, lua: DELETE_SCRIPT });
   }
 
   // No webhook may exist before the layout (S, version) is stored: the producer skips every dial
@@ -158,7 +158,8 @@ export function createWebhookStore(deps: WebhookStoreDeps) {
     },
 
     async delete(company: string, id: string): Promise<boolean> {
-      return (await redis.oiqWebhookDelete(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), company, id)) === 1;
+      const log = keys.deliveryLog(company, id);
+      return (await redis.oiqWebhookDelete(keys.webhooks(company), keys.shardOfCompany(company).enabledCompanies(), log.all(), log.failed(), company, id, log.recordPrefix())) === 1;
     },
 
     /**

@@ -2,7 +2,7 @@ import { MAX_WEBHOOKS_PER_COMPANY } from '@outboundiq/core/limits';
 import { ApiFailure, type FieldIssue, type WebhookInput } from './api.js';
 import { h, uid } from './dom.js';
 
-interface HeaderRow {
+export interface HeaderRow {
   element: HTMLElement;
   name: HTMLInputElement;
   value: HTMLInputElement;
@@ -26,38 +26,47 @@ export function showError(input: HTMLInputElement | null, error: HTMLElement, me
 }
 
 /**
+ * Custom header rows (name, value, Remove) and their "Add header" button. Each name input is also
+ * described by the headers' error line; `add` takes a row's first values (the edit form's).
+ */
+export function headerRows(namePrefix: string, headersError: HTMLElement, placeholder?: string) {
+  const rows: HeaderRow[] = [];
+  const list = h('div', { class: 'header-rows' });
+  function add(headerName = '', headerValue = ''): HeaderRow {
+    const n = rows.length + 1;
+    const nameField = field('Header name', { name: `${namePrefix}-name-${n}`, autocomplete: 'off', spellcheck: 'false', value: headerName, ...(placeholder ? { placeholder } : {}) });
+    const valueField = field('Value', { name: `${namePrefix}-value-${n}`, autocomplete: 'off', spellcheck: 'false', value: headerValue });
+    const remove = h('button', { type: 'button', class: 'button button--quiet', 'aria-label': `Remove header ${n}` }, 'Remove');
+    nameField.input.setAttribute('aria-describedby', `${nameField.input.getAttribute('aria-describedby')} ${headersError.id}`);
+    const element = h('div', { role: 'group', 'aria-label': `Header ${n}`, class: 'header-row' }, nameField.element, valueField.element, remove);
+    const row = { element, name: nameField.input, value: valueField.input, error: nameField.error };
+    remove.addEventListener('click', () => {
+      rows.splice(rows.indexOf(row), 1);
+      element.remove();
+      addButton.focus();
+    });
+    rows.push(row);
+    list.append(element);
+    return row;
+  }
+  const addButton = h('button', { type: 'button', class: 'button', onClick: () => add().name.focus() }, 'Add header');
+  return { rows, list, add, addButton };
+}
+
+/**
  * "Add a webhook": name, HTTPS URL, custom header rows. The API validates; its 400 details land
  * beside the field they name (`name`, `url`, `headers`, `headers.<Header-Name>`).
  */
 export function createWebhookForm(submit: (input: WebhookInput) => Promise<void>) {
   const name = field('Name', { name: 'name', required: true, maxlength: '100', autocomplete: 'off' }, 'For your own bookkeeping, e.g. “CRM”.');
   const url = field('Destination URL', { name: 'url', type: 'url', required: true, inputmode: 'url', placeholder: 'https://example.com/webhooks/outboundiq', autocomplete: 'off' }, 'HTTPS only.');
-  const rows: HeaderRow[] = [];
-  const rowList = h('div', { class: 'header-rows' });
   const headersError = h('p', { class: 'field__error', id: uid('headers-error') });
+  const { rows, list: rowList, addButton: addHeader } = headerRows('header', headersError, 'X-API-Key');
   const formError = h('div', { class: 'form__error', role: 'alert' });
   const limitId = uid('limit');
   const limit = h('p', { id: limitId, class: 'form__limit', hidden: true }, `This company has ${MAX_WEBHOOKS_PER_COMPANY} webhooks, the most allowed. Delete one to add another.`);
   const create = h('button', { type: 'submit', class: 'button button--primary' }, 'Create webhook');
 
-  function addRow(): HeaderRow {
-    const n = rows.length + 1;
-    const headerName = field('Header name', { name: `header-name-${n}`, autocomplete: 'off', spellcheck: 'false', placeholder: 'X-API-Key' });
-    const headerValue = field('Value', { name: `header-value-${n}`, autocomplete: 'off', spellcheck: 'false' });
-    const remove = h('button', { type: 'button', class: 'button button--quiet', 'aria-label': `Remove header ${n}` }, 'Remove');
-    headerName.input.setAttribute('aria-describedby', `${headerName.input.getAttribute('aria-describedby')} ${headersError.id}`);
-    const element = h('div', { role: 'group', 'aria-label': `Header ${n}`, class: 'header-row' }, headerName.element, headerValue.element, remove);
-    const row = { element, name: headerName.input, value: headerValue.input, error: headerName.error };
-    remove.addEventListener('click', () => {
-      rows.splice(rows.indexOf(row), 1);
-      element.remove();
-      addHeader.focus();
-    });
-    rows.push(row);
-    rowList.append(element);
-    return row;
-  }
-  const addHeader = h('button', { type: 'button', class: 'button', onClick: () => addRow().name.focus() }, 'Add header');
 
   function clearErrors(): void {
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');

@@ -1,13 +1,6 @@
 import { ApiFailure, type FieldIssue, type Webhook, type WebhookInput } from './api.js';
-import { field, showError } from './create-form.js';
+import { field, headerRows, showError } from './create-form.js';
 import { h, uid } from './dom.js';
-
-interface Row {
-  element: HTMLElement;
-  name: HTMLInputElement;
-  value: HTMLInputElement;
-  error: HTMLElement;
-}
 
 /**
  * "Edit" in place: the webhook's name, URL and headers in a form where its facts were. Headers are
@@ -17,31 +10,13 @@ interface Row {
 export function editForm(webhook: Webhook, save: (change: Partial<WebhookInput>) => Promise<Webhook>, done: (updated: Webhook | null) => void): HTMLFormElement {
   const name = field('Name', { name: 'name', required: true, maxlength: '100', autocomplete: 'off', value: webhook.name });
   const url = field('Destination URL', { name: 'url', type: 'url', required: true, inputmode: 'url', autocomplete: 'off', value: webhook.url }, 'HTTPS only.');
-  const rows: Row[] = [];
-  const rowList = h('div', { class: 'header-rows' });
   const headersError = h('p', { class: 'field__error', id: uid('headers-error') });
   const formError = h('div', { class: 'form__error', role: 'alert' });
   const saveButton = h('button', { type: 'submit', class: 'button button--primary' }, 'Save changes');
   const cancel = h('button', { type: 'button', class: 'button', onClick: () => done(null) }, 'Cancel');
 
-  function addRow(headerName = '', headerValue = ''): Row {
-    const n = rows.length + 1;
-    const nameField = field('Header name', { name: `edit-header-name-${n}`, autocomplete: 'off', spellcheck: 'false', value: headerName });
-    const valueField = field('Value', { name: `edit-header-value-${n}`, autocomplete: 'off', spellcheck: 'false', value: headerValue });
-    const remove = h('button', { type: 'button', class: 'button button--quiet', 'aria-label': `Remove header ${n}` }, 'Remove');
-    const element = h('div', { role: 'group', 'aria-label': `Header ${n}`, class: 'header-row' }, nameField.element, valueField.element, remove);
-    const row = { element, name: nameField.input, value: valueField.input, error: nameField.error };
-    remove.addEventListener('click', () => {
-      rows.splice(rows.indexOf(row), 1);
-      element.remove();
-      addHeader.focus();
-    });
-    rows.push(row);
-    rowList.append(element);
-    return row;
-  }
+  const { rows, list: rowList, add: addRow, addButton: addHeader } = headerRows('edit-header', headersError);
   for (const [headerName, value] of Object.entries(webhook.headers)) addRow(headerName, value);
-  const addHeader = h('button', { type: 'button', class: 'button', onClick: () => addRow().name.focus() }, 'Add header');
 
   const formTitleId = uid('edit');
   const form = h(
