@@ -43,6 +43,8 @@ export interface AppDeps {
     publicUrl?: string;
     /** PORTAL_FRAME_ANCESTORS: who may frame the page. */
     frameAncestors?: readonly string[];
+    /** TRUST_PROXY: proxies whose X-Forwarded-For names the client (fastify's trustProxy); none by default. */
+    trustProxy?: number | string[] | false;
   };
   /** The customers' delivery log and where a resend is queued (absent: its routes are not served). */
   deliveries?: { log: DeliveryLog; shardOf(companySlug: string): number };
@@ -67,6 +69,7 @@ export function buildApp(deps: AppDeps) {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: createRouterRefusalHandler(checkAuth),
     clientErrorHandler: answerClientError,
+    trustProxy: trustedProxies(deps.config.trustProxy ?? false),
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -116,3 +119,8 @@ export function buildApp(deps: AppDeps) {
 }
 
 export type AdminApp = ReturnType<typeof buildApp>;
+
+/** TRUST_PROXY as fastify takes it: n proxies in front trust the last n hops (proxy-addr's hop count). */
+function trustedProxies(setting: number | string[] | false): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}

@@ -15,7 +15,13 @@ describe('loadConfig', () => {
       ALLOW_PRIVATE_DESTINATIONS: false,
       PUBLIC_URL: 'http://localhost:3000',
       PORTAL_FRAME_ANCESTORS: [],
+      TRUST_PROXY: false,
     });
+  });
+
+  it('reads TRUST_PROXY as a number of proxies, or their addresses and CIDR ranges', () => {
+    expect(loadConfig({ ADMIN_API_TOKENS: 'a', TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ ADMIN_API_TOKENS: 'a', TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,fd00::/8' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8']);
   });
 
   it('reads PUBLIC_URL (no trailing slash) and PORTAL_FRAME_ANCESTORS (comma or space separated)', () => {
@@ -53,6 +59,9 @@ describe('loadConfig', () => {
     ['PUBLIC_URL ftp://', { ADMIN_API_TOKENS: 'a', PUBLIC_URL: 'ftp://x.example' }, 'PUBLIC_URL'],
     ["PORTAL_FRAME_ANCESTORS slipping in a directive", { ADMIN_API_TOKENS: 'a', PORTAL_FRAME_ANCESTORS: "https://a.example; script-src 'unsafe-inline'" }, 'PORTAL_FRAME_ANCESTORS'],
     ['PORTAL_FRAME_ANCESTORS *', { ADMIN_API_TOKENS: 'a', PORTAL_FRAME_ANCESTORS: '*' }, 'PORTAL_FRAME_ANCESTORS'],
+    ['TRUST_PROXY=true (anyone could name any address)', { ADMIN_API_TOKENS: 'a', TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    ['TRUST_PROXY=0', { ADMIN_API_TOKENS: 'a', TRUST_PROXY: '0' }, 'TRUST_PROXY'],
+    ['TRUST_PROXY with a bad range', { ADMIN_API_TOKENS: 'a', TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     ['PORTAL_FRAME_ANCESTORS with a path', { ADMIN_API_TOKENS: 'a', PORTAL_FRAME_ANCESTORS: 'https://a.example/app' }, 'PORTAL_FRAME_ANCESTORS'],
   ];
 

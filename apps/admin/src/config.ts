@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { commonEnvShape, envInt, parseEnv } from '@outboundiq/core';
 import { z } from 'zod';
 
@@ -47,6 +48,39 @@ const frameAncestors = z
     return origins;
   });
 
+/**
+ * TRUST_PROXY: which proxies' X-Forwarded-For names the client, for counting failed sign-ins per
+ * client (auth-failures.ts) and for logs. Unset: none, the peer's address is the client. A number
+ * (1-10): that many proxies in front (an ingress is 1). Otherwise the proxies' addresses or CIDR
+ * ranges, comma-separated. Never "trust everyone": a client could then name any address it likes
+ * and so escape the count.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): number | string[] | false => {
+    if (value === undefined || value.trim() === '') return false;
+    if (/^[0-9]+$/.test(value.trim())) {
+      const hops = Number(value.trim());
+      if (hops >= 1 && hops <= 10) return hops;
+      ctx.addIssue({ code: 'custom', message: 'must be 1-10 proxies, or their addresses or CIDR ranges' });
+      return z.NEVER;
+    }
+    const entries = value.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => {
+      const [address, bits, ...rest] = e.split('/');
+      const family = isIP(address ?? '');
+      if (family === 0 || rest.length > 0) return true;
+      if (bits === undefined) return false;
+      return !/^[0-9]{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128);
+    });
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a number of proxies (1-10) or addresses/CIDR ranges, comma-separated (not: ${bad.join(', ')})` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const adminEnvShape = {
   ...commonEnvShape,
   PORT: envInt(0, 65_535).default(3000),
@@ -54,6 +88,7 @@ const adminEnvShape = {
   ADMIN_API_TOKENS: adminTokens,
   PUBLIC_URL: publicUrl,
   PORTAL_FRAME_ANCESTORS: frameAncestors,
+  TRUST_PROXY: trustProxy,
 };
 
 export type AdminConfig = ReturnType<typeof loadConfig>;

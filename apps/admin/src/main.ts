@@ -68,6 +68,7 @@ async function main() {
       checkHost: createHostCheck({ allowPrivate: config.ALLOW_PRIVATE_DESTINATIONS }),
       publicUrl: config.PUBLIC_URL,
       frameAncestors: config.PORTAL_FRAME_ANCESTORS,
+      trustProxy: config.TRUST_PROXY,
     },
   });
 

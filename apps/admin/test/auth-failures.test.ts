@@ -99,3 +99,38 @@ describe('failed sign-ins from one address', () => {
     }
   });
 });
+
+describe('behind a proxy (TRUST_PROXY)', () => {
+  const proxy = '10.0.0.7';
+  const behind = async (trustProxy: number | undefined) => {
+    const logger = createLogger({ name: 'ratelimit-proxy-test', level: 'silent' });
+    const authFailures = createAuthFailures({ redis: limiterRedis, keyPrefix: `${prefix}:proxy-${trustProxy ?? 'none'}:auth-fail`, logger, limits: LIMITS });
+    return createHarness(`ratelimit-proxy-${trustProxy ?? 'none'}`, { prefix, authFailures, ...(trustProxy === undefined ? {} : { trustProxy }) });
+  };
+  const via = (admin: Harness, client: string, n: number) =>
+    admin.app.inject({ method: 'GET', url, remoteAddress: proxy, headers: { ...wrong(n), 'x-forwarded-for': client } });
+
+  it('counts each client named by the trusted proxy on its own: one guesser does not block another client', async () => {
+    const admin = await behind(1);
+    try {
+      for (let n = 0; n < LIMITS.failures; n++) expect((await via(admin, '203.0.113.10', n)).statusCode).toBe(401);
+      expect((await via(admin, '203.0.113.10', 99)).statusCode).toBe(429);
+      // Another customer behind the same ingress, with an expired session: told 401, not 429.
+      expect((await via(admin, '203.0.113.11', 1)).statusCode).toBe(401);
+      // A forged X-Forwarded-For in front of the proxy's own entry changes nothing: the proxy's hop counts.
+      expect((await via(admin, '192.0.2.55, 203.0.113.10', 100)).statusCode).toBe(429);
+    } finally {
+      await admin.close();
+    }
+  });
+
+  it('without TRUST_PROXY ignores X-Forwarded-For, so a guesser cannot name a new address per guess', async () => {
+    const admin = await behind(undefined);
+    try {
+      for (let n = 0; n < LIMITS.failures; n++) expect((await via(admin, `203.0.113.${20 + n}`, n)).statusCode).toBe(401);
+      expect((await via(admin, '203.0.113.99', 99)).statusCode).toBe(429);
+    } finally {
+      await admin.close();
+    }
+  });
+});

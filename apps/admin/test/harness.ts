@@ -32,7 +32,7 @@ export interface Harness {
 }
 
 /** A real app on the real Redis under a key prefix of its own; `close` deletes every key it made. */
-export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string; shards?: number; prefix?: string; authFailures?: AuthFailures; frameAncestors?: string[] } = {}): Harness {
+export function createHarness(name: string, options: { checkHost?: HostCheck; pingRedis?: Pick<Redis, 'ping'>; webRoot?: string; shards?: number; prefix?: string; authFailures?: AuthFailures; frameAncestors?: string[]; trustProxy?: number | string[] } = {}): Harness {
   const prefix = options.prefix ?? `test-admin-${name}-${process.pid}-${Date.now()}`;
   const keys = createKeys(prefix, options.shards ?? 1);
   const logLines: string[] = [];
@@ -56,7 +56,7 @@ export function createHarness(name: string, options: { checkHost?: HostCheck; pi
     ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
     portalSessions,
     ...(options.authFailures === undefined ? {} : { authFailures: options.authFailures }),
-    config: { adminTokens: [...TOKENS], checkHost: options.checkHost, readyPingTimeoutMs: 300, publicUrl: 'https://settings.example.com', frameAncestors: options.frameAncestors ?? [] },
+    config: { adminTokens: [...TOKENS], checkHost: options.checkHost, readyPingTimeoutMs: 300, publicUrl: 'https://settings.example.com', frameAncestors: options.frameAncestors ?? [], ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }) },
   });
   return {
     prefix,

@@ -31,6 +31,14 @@ export class ApiFailure extends Error {
   }
 }
 
+/**
+ * The token was not accepted: 401, or 429 (too many failed sign-ins from this address). The API
+ * never answers 429 to a valid token, so a 429 means this token was refused too.
+ */
+export function tokenRefused(err: unknown): err is ApiFailure {
+  return err instanceof ApiFailure && (err.status === 401 || err.status === 429);
+}
+
 export type Api = ReturnType<typeof createApi>;
 
 export function createApi(company: string, token: string) {

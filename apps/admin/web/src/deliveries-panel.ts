@@ -1,5 +1,5 @@
 import './deliveries.css';
-import { ApiFailure, type Api, type Delivery, type Webhook } from './api.js';
+import { ApiFailure, tokenRefused, type Api, type Delivery, type Webhook } from './api.js';
 import { h, uid } from './dom.js';
 
 const PAGE_SIZE = 20;
@@ -46,7 +46,7 @@ export function deliveriesPanel(api: Api, webhook: Webhook, onError: (err: unkno
 
   const tell = (message: string) => (status.textContent = message);
   const fail = (err: unknown) => {
-    if (err instanceof ApiFailure && (err.status === 401 || err.status === 404)) return onError(err);
+    if (tokenRefused(err) || (err instanceof ApiFailure && err.status === 404)) return onError(err);
     tell(err instanceof Error ? err.message : 'Something went wrong.');
   };
 

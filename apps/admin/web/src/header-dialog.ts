@@ -1,4 +1,4 @@
-import { ApiFailure, type Webhook } from './api.js';
+import { ApiFailure, tokenRefused, type Webhook } from './api.js';
 import { openModal } from './dialogs.js';
 import { h, uid } from './dom.js';
 
@@ -43,7 +43,7 @@ export function headerValuesDialog(webhook: Webhook, save: (headers: Record<stri
         .then(done)
         .catch((err: unknown) => {
           // Signed out meanwhile (the session expired): the page says so, not this dialog.
-          if (err instanceof ApiFailure && err.status === 401) {
+          if (tokenRefused(err)) {
             modal.close();
             reject(err);
             return;

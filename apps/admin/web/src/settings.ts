@@ -1,5 +1,5 @@
 import { MAX_WEBHOOKS_PER_COMPANY } from '@outboundiq/core/limits';
-import { ApiFailure, createApi, type Webhook } from './api.js';
+import { ApiFailure, createApi, tokenRefused, type Webhook } from './api.js';
 import { createWebhookForm } from './create-form.js';
 import { deliveriesPanel } from './deliveries-panel.js';
 import { confirmDialog, secretDialog } from './dialogs.js';
@@ -22,7 +22,7 @@ export function settingsView(session: Session, onSignOut: (notice?: string) => v
     status.textContent = message;
   };
   const complain = (err: unknown) => {
-    if (err instanceof ApiFailure && err.status === 401) {
+    if (tokenRefused(err)) {
       return onSignOut(session.kind === 'portal' ? 'Your session has expired.' : 'Your admin token is no longer accepted: sign in again.');
     }
     status.textContent = '';

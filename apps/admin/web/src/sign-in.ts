@@ -46,6 +46,7 @@ export function signInView(onSignedIn: (session: Session, webhooks: Webhook[]) =
       })
       .catch((err: unknown) => {
         if (err instanceof ApiFailure && err.status === 401) fail(token, tokenError, 'This token was not accepted.');
+        else if (err instanceof ApiFailure && err.status === 429) fail(token, tokenError, 'This token was not accepted, and too many have been tried from this address: try again in a few minutes.');
         else if (err instanceof ApiFailure && err.details.some((d) => d.field === 'companySlug')) {
           fail(slug, slugError, `This is not a company slug: it ${err.details.find((d) => d.field === 'companySlug')!.message}.`);
         } else formError.textContent = err instanceof Error ? err.message : 'Could not sign in.';
