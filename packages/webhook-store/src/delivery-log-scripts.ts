@@ -74,8 +74,8 @@ return #dropped
 `;
 
 /**
- * A customer's resend, checked and marked in one step.
- * KEYS: record, batch. ARGV: now (ms).
+ * A customer's resend, checked (marked only once it is queued: MARK_RESENT_SCRIPT).
+ * KEYS: record, batch. ARGV: now (ms), unused.
  * Returns {'not_found'} | {'not_failed'} | {'gone'} | {'ok', dials, dialCount, firstPublishedAt, finishedAt}.
  */
 export const CLAIM_RESEND_SCRIPT = `
@@ -84,6 +84,13 @@ local f = redis.call('HMGET', KEYS[1], 'st', 'n', 'fp', 'fa')
 if f[1] ~= 'failed' then return {'not_failed'} end
 local dials = redis.call('GET', KEYS[2])
 if not dials then return {'gone'} end
-redis.call('HSET', KEYS[1], 'ra', ARGV[1])
 return {'ok', dials, f[2], f[3], f[4]}
+`;
+
+/** KEYS: records of one webhook's log (one slot). ARGV: now (ms). Marks the queued resends. */
+export const MARK_RESENT_SCRIPT = `
+for _, rec in ipairs(KEYS) do
+  if redis.call('EXISTS', rec) == 1 then redis.call('HSET', rec, 'ra', ARGV[1]) end
+end
+return #KEYS
 `;

@@ -43,6 +43,10 @@ describe.each(TEST_BACKENDS)('delivery log on $label', (backend) => {
 
     const claim = await log.claimResend('acme', WEBHOOK, id);
     expect(claim).toMatchObject({ kind: 'ok', job: { deliveryId: id, dials: '[{"callId":"c1"}]', dialCount: 3, companySlug: 'acme', webhookId: WEBHOOK } });
+    // Not marked until its job is queued: a resend that could not be queued leaves no resentAt.
+    expect((await log.get('acme', WEBHOOK, id))!.resentAt).toBeUndefined();
+    await log.markResent('acme', WEBHOOK, [id]);
+    expect((await log.get('acme', WEBHOOK, id))!.resentAt).toBeDefined();
     await write('acme', 'delivered', [attempt(200)], id);
     const delivered = await log.get('acme', WEBHOOK, id);
     expect(delivered).toMatchObject({ status: 'delivered', resendable: false, createdAt: failed!.createdAt });

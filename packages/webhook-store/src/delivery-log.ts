@@ -11,7 +11,7 @@ import {
 } from '@outboundiq/core';
 import { promisify } from 'node:util';
 import { deflateRaw, inflateRaw } from 'node:zlib';
-import { CLAIM_RESEND_SCRIPT, RECORD_SCRIPT } from './delivery-log-scripts.js';
+import { CLAIM_RESEND_SCRIPT, MARK_RESENT_SCRIPT, RECORD_SCRIPT } from './delivery-log-scripts.js';
 
 // A kept batch is compressed: dials JSON shrinks several times, and up to 500 batches of 100 dials
 // are kept per webhook (the bench prints the bytes). Only failed deliveries pay for it.
@@ -68,6 +68,8 @@ const DELIVERY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 type LogClient = RedisClient & {
   oiqDeliveryRecord(...args: (string | number | Buffer)[]): Promise<number>;
   oiqDeliveryClaimResendBuffer(record: string, batch: string, now: number): Promise<Buffer[]>;
+  /** numkeys, the records, now. */
+  oiqDeliveryMarkResent(...args: (string | number)[]): Promise<number>;
 };
 
 export type DeliveryLog = ReturnType<typeof createDeliveryLog>;
@@ -84,6 +86,7 @@ export function createDeliveryLog(deps: DeliveryLogDeps) {
   if (typeof redis.oiqDeliveryRecord !== 'function') {
     redis.defineCommand('oiqDeliveryRecord', { numberOfKeys: 5, lua: RECORD_SCRIPT });
     redis.defineCommand('oiqDeliveryClaimResend', { numberOfKeys: 2, lua: CLAIM_RESEND_SCRIPT });
+    redis.defineCommand('oiqDeliveryMarkResent', { lua: MARK_RESENT_SCRIPT });
   }
 
   /** The records of these ids (missing ones: expired or trimmed meanwhile, left out). */
@@ -164,7 +167,17 @@ export function createDeliveryLog(deps: DeliveryLogDeps) {
       return { deliveries: page, nextCursor };
     },
 
-    /** Checks a resend (found, failed, batch kept), marks it asked for, and gives the job to enqueue. */
+    /**
+     * Marks resends as asked for (`resentAt`), once their jobs are queued: a resend that could not
+     * be queued leaves no mark. One call for any number of one webhook's deliveries (one slot).
+     */
+    async markResent(company: string, webhookId: string, deliveryIds: readonly string[]): Promise<void> {
+      if (deliveryIds.length === 0) return;
+      const k = keys.deliveryLog(company, webhookId);
+      await redis.oiqDeliveryMarkResent(deliveryIds.length, ...deliveryIds.map((id) => k.record(id)), now());
+    },
+
+    /** Checks a resend (found, failed, batch kept) and gives the job to enqueue; markResent once it is queued. */
     async claimResend(company: string, webhookId: string, deliveryId: string): Promise<ResendClaim> {
       if (!DELIVERY_ID.test(deliveryId)) return { kind: 'not_found' };
       const k = keys.deliveryLog(company, webhookId);

@@ -65,6 +65,7 @@ export const deliveryRoutes: FastifyPluginAsync<DeliveryRoutesOptions> = async (
     const claim = await log.claimResend(company, id, request.params.deliveryId);
     if (claim.kind !== 'ok') throw claim.kind === 'not_found' ? notFound('delivery') : claim.kind === 'not_failed' ? notFailed() : gone();
     await queueOf(company).add(JOB_NAMES.deliver, claim.job, resendJobOptions(claim.job.deliveryId, claim.finishedAt));
+    await log.markResent(company, id, [claim.job.deliveryId]);
     return reply.code(202).send({ deliveryId: claim.job.deliveryId });
   });
 
@@ -77,6 +78,7 @@ export const deliveryRoutes: FastifyPluginAsync<DeliveryRoutesOptions> = async (
       if (claim.kind === 'ok') jobs.push({ name: JOB_NAMES.deliver, data: claim.job, opts: resendJobOptions(deliveryId, claim.finishedAt) });
     }
     if (jobs.length > 0) await queueOf(company).addBulk(jobs);
+    await log.markResent(company, id, jobs.map((job) => job.data.deliveryId));
     return reply.code(202).send({ queued: jobs.length });
   });
 
