@@ -30,6 +30,8 @@ if (jestArgs.includes('--listTests')) {
 const needed = ['openssl', 'python3', 'redis-server', 'redis-cli'];
 const missing = missingTools(needed);
 if (jestArgs.length === 0 && !hasTool(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) missing.push('chromium');
+// The observability tests: promtool's rule tests, and a real Prometheus scraping the apps.
+if (jestArgs.length === 0) missing.push(...missingTools(['promtool', 'prometheus']));
 if (missing.length > 0) {
   console.log(new MissingToolError(missing, 'the tests run them').message);
   console.log('jest: 0 passed, 1 failed');

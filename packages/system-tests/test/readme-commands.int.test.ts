@@ -27,7 +27,7 @@ const TABLE: Record<string, Entry> = {
   'pnpm demo': { by: 'packages/system-tests/test/demo.int.test.ts', how: 'as written, until 3 verified batches, then Ctrl-C to the group: exit 0, no process left, ports free' },
   'pnpm start': { test: 'pnpm start', how: 'as written on free ports, until it says ready: /readyz of the three apps and /settings/webhooks answer, then Ctrl-C to the group: exit 0, no process left, ports free' },
   'pnpm start -- --help': { by: 'packages/system-tests/test/script-options.int.test.ts', how: 'as written: exit 0, lists --demo and the environment' },
-  'apt-get install redis-server openssl python3 chromium': { test: 'apt-get lines', how: 'not run (root, network, changes the machine): each package is in the list .ci/run installs when missing, and each program is on this machine' },
+  'apt-get install redis-server openssl python3 chromium prometheus': { test: 'apt-get lines', how: 'not run (root, network, changes the machine): each package is in the list .ci/run installs when missing, and each program is on this machine' },
   'apt-get install chromium': { test: 'apt-get lines', how: 'as above' },
   'node apps/<app>/dist/main.js': { test: 'node apps/<app>/dist/main.js', how: 'a template: each of batcher, sender, admin is built there; pnpm start runs all three as processes' },
   'node apps/<app>/dist/main.js --check-config': { by: 'packages/infra-tests/src/app-config.ts', holds: "'--check-config'", how: 'a template: infra-tests run it for each app, with the environment each pod gets and with wrong ones' },
@@ -130,8 +130,8 @@ describe('every command of the README and the producer README', () => {
 
   check('apt-get lines', async () => {
     const list = [...ciRun().matchAll(/need_apt\+=\(([\w-]+)\)/g)].map((m) => m[1]);
-    expect(list).toEqual(expect.arrayContaining(['redis-server', 'openssl', 'python3', 'chromium']));
-    for (const program of ['redis-server', 'openssl', 'python3', 'chromium']) {
+    expect(list).toEqual(expect.arrayContaining(['redis-server', 'openssl', 'python3', 'chromium', 'prometheus']));
+    for (const program of ['redis-server', 'openssl', 'python3', 'chromium', 'promtool', 'prometheus']) {
       expect({ program, code: (await runToEnd(`command -v ${program}`)).code }).toEqual({ program, code: 0 });
     }
   });
