@@ -72,11 +72,10 @@ export const deliveryRoutes: FastifyPluginAsync<DeliveryRoutesOptions> = async (
   app.post<{ Params: WebhookParams }>(`${BASE}/resend-failed`, async (request, reply) => {
     const { company, id } = await webhookOf(store, request.params);
     const { since } = parse(resendFailedBodySchema, request.body, 'body');
-    const jobs = [];
-    for (const deliveryId of await log.failedSince(company, id, Date.parse(since))) {
-      const claim = await log.claimResend(company, id, deliveryId);
-      if (claim.kind === 'ok') jobs.push({ name: JOB_NAMES.deliver, data: claim.job, opts: resendJobOptions(deliveryId, claim.finishedAt) });
-    }
+    // Up to 500 claims: sent together rather than one round trip after another.
+    const ids = await log.failedSince(company, id, Date.parse(since));
+    const claims = await Promise.all(ids.map((deliveryId) => log.claimResend(company, id, deliveryId)));
+    const jobs = claims.flatMap((claim) => (claim.kind === 'ok' ? [{ name: JOB_NAMES.deliver, data: claim.job, opts: resendJobOptions(claim.job.deliveryId, claim.finishedAt) }] : []));
     if (jobs.length > 0) await queueOf(company).addBulk(jobs);
     await log.markResent(company, id, jobs.map((job) => job.data.deliveryId));
     return reply.code(202).send({ queued: jobs.length });

@@ -26,6 +26,28 @@ export function showError(input: HTMLInputElement | null, error: HTMLElement, me
 }
 
 /**
+ * Puts each of the API's 400 details beside the field it names (`name`, `url`, `headers`,
+ * `headers.<Name>` on that header's row); returns those with no such field in the form.
+ */
+export function placeIssues(
+  issues: readonly FieldIssue[],
+  form: { name: { input: HTMLInputElement; error: HTMLElement }; url: { input: HTMLInputElement; error: HTMLElement }; headersError: HTMLElement; rows: readonly HeaderRow[] },
+): FieldIssue[] {
+  const unplaced: FieldIssue[] = [];
+  for (const issue of issues) {
+    if (issue.field === 'name') showError(form.name.input, form.name.error, issue.message);
+    else if (issue.field === 'url') showError(form.url.input, form.url.error, issue.message);
+    else if (issue.field === 'headers') showError(null, form.headersError, issue.message);
+    else if (issue.field.startsWith('headers.')) {
+      const row = form.rows.find((r) => r.name.value.trim() === issue.field.slice('headers.'.length));
+      if (row) showError(row.name, row.error, issue.message);
+      else unplaced.push(issue);
+    } else unplaced.push(issue);
+  }
+  return unplaced;
+}
+
+/**
  * Custom header rows (name, value, Remove) and their "Add header" button. Each name input is also
  * described by the headers' error line; `add` takes a row's first values (the edit form's).
  */
@@ -75,18 +97,9 @@ export function createWebhookForm(submit: (input: WebhookInput) => Promise<void>
   }
 
   function showIssues(issues: FieldIssue[]): void {
-    const rest: string[] = [];
-    for (const issue of issues) {
-      if (issue.field === 'name') showError(name.input, name.error, issue.message);
-      else if (issue.field === 'url') showError(url.input, url.error, issue.message);
-      else if (issue.field === 'headers') showError(null, headersError, issue.message);
-      else if (issue.field.startsWith('headers.')) {
-        const headerName = issue.field.slice('headers.'.length);
-        const row = rows.find((r) => r.name.value.trim() === headerName);
-        if (row) showError(row.name, row.error, issue.message);
-        else rest.push(`Header ${headerName}: ${issue.message}`);
-      } else rest.push(`${issue.field}: ${issue.message}`);
-    }
+    const rest = placeIssues(issues, { name, url, headersError, rows }).map((issue) =>
+      issue.field.startsWith('headers.') ? `Header ${issue.field.slice('headers.'.length)}: ${issue.message}` : `${issue.field}: ${issue.message}`,
+    );
     if (rest.length > 0) formError.append(h('p', {}, 'The webhook was not created:'), h('ul', {}, ...rest.map((m) => h('li', {}, m))));
     const firstInvalid = form.querySelector<HTMLInputElement>('[aria-invalid="true"]');
     firstInvalid?.focus();

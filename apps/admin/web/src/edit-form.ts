@@ -1,5 +1,5 @@
 import { ApiFailure, type FieldIssue, type Webhook, type WebhookInput } from './api.js';
-import { field, headerRows, showError } from './create-form.js';
+import { field, headerRows, placeIssues, showError } from './create-form.js';
 import { h, uid } from './dom.js';
 
 /**
@@ -31,17 +31,7 @@ export function editForm(webhook: Webhook, save: (change: Partial<WebhookInput>)
   );
 
   function showIssues(issues: FieldIssue[]): void {
-    const rest: string[] = [];
-    for (const issue of issues) {
-      if (issue.field === 'name') showError(name.input, name.error, issue.message);
-      else if (issue.field === 'url') showError(url.input, url.error, issue.message);
-      else if (issue.field === 'headers') showError(null, headersError, issue.message);
-      else if (issue.field.startsWith('headers.')) {
-        const row = rows.find((r) => r.name.value.trim() === issue.field.slice('headers.'.length));
-        if (row) showError(row.name, row.error, issue.message);
-        else rest.push(`${issue.field}: ${issue.message}`);
-      } else rest.push(`${issue.field}: ${issue.message}`);
-    }
+    const rest = placeIssues(issues, { name, url, headersError, rows }).map((issue) => `${issue.field}: ${issue.message}`);
     if (rest.length > 0) formError.append(h('p', {}, 'Nothing was changed:'), h('ul', {}, ...rest.map((m) => h('li', {}, m))));
     form.querySelector<HTMLInputElement>('[aria-invalid="true"]')?.focus();
   }
